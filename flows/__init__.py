@@ -1,0 +1,1 @@
+"""Prefect flows, deployments, the sample sites and the ``pitboard`` command line."""
