@@ -1,0 +1,93 @@
+"""Fixtures shared by the whole suite: a real PostgreSQL database created and dropped here.
+
+The suite uses the PostgreSQL at 127.0.0.1:5432 (override with PITBOARD_TEST_ADMIN_URL, a URL
+to any database of a server where the user may create databases). When nothing listens there
+it falls back to the embedded PostgreSQL that Pitboard itself ships, in a temporary directory.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, make_url, text
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError
+
+# Keep Pitboard and Prefect state of test runs away from the user's own.
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+
+DEFAULT_ADMIN_URL = "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres"
+TABLES = ("articles", "raw_pages")
+
+
+def _reachable(url: str) -> bool:
+    engine = create_engine(url, connect_args={"connect_timeout": 3})
+    try:
+        with engine.connect():
+            return True
+    except OperationalError:
+        return False
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def admin_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    url = os.environ.get("PITBOARD_TEST_ADMIN_URL", DEFAULT_ADMIN_URL)
+    if _reachable(url):
+        return url
+    if "PITBOARD_TEST_ADMIN_URL" in os.environ:
+        pytest.fail(f"PITBOARD_TEST_ADMIN_URL is set but unreachable: {url}")
+    # Nothing listens on 5432: use the embedded server, as a user without PostgreSQL would.
+    home = Path(tmp_path_factory.mktemp("pitboard-home"))
+    os.environ["PITBOARD_HOME"] = str(home)
+    from etl.database import embedded_database_url
+
+    return embedded_database_url()
+
+
+@pytest.fixture(scope="session")
+def test_database_url(admin_url: str) -> Iterator[str]:
+    """A database of its own for this test session, at the head migration; dropped at the end."""
+    from etl.database import normalize_database_url
+    from etl.migrate import upgrade
+
+    name = f"pitboard_test_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(normalize_database_url(admin_url), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = make_url(normalize_database_url(admin_url)).set(database=name)
+    rendered = url.render_as_string(hide_password=False)
+    engine = create_engine(rendered)
+    upgrade(engine)
+    engine.dispose()
+    try:
+        yield rendered
+    finally:
+        from etl.database import _engine_for
+
+        _engine_for.cache_clear()
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture
+def database_url(test_database_url: str) -> str:
+    """The session's database, emptied before the test."""
+    engine = create_engine(test_database_url)
+    with engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+    return test_database_url
+
+
+@pytest.fixture
+def engine(database_url: str) -> Iterator[Engine]:
+    eng = create_engine(database_url)
+    yield eng
+    eng.dispose()

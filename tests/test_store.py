@@ -1,0 +1,102 @@
+"""The loaders against the real PostgreSQL: idempotent raw pages, articles stored once."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.engine import Engine
+
+from etl.models import ArticleRow, RawPageRow
+from etl.pages import CleanedPage, RawPage
+from etl.store import CleanedRecord, iter_pages_to_clean, load_cleaned, save_raw_pages
+
+T0 = datetime(2026, 6, 10, 12, 0, tzinfo=UTC)
+
+
+def raw(url: str, body: bytes = b"<html>x</html>", at: datetime = T0, status: int = 200) -> RawPage:
+    return RawPage("site-a", url, url, status, {"Content-Type": "text/html"}, body, at)
+
+
+def article(url: str, body: str, kind: str = "article", canonical: str | None = None):
+    return CleanedPage(url=url, kind=kind, title="T", text=body, canonical_url=canonical)  # type: ignore[arg-type]
+
+
+def test_saving_the_same_pages_twice_stores_each_once(engine: Engine) -> None:
+    pages = [raw("http://a.test/1"), raw("http://a.test/2")]
+    assert save_raw_pages(engine, pages) == 2
+    assert save_raw_pages(engine, pages) == 0
+    with engine.connect() as conn:
+        assert conn.scalar(select(RawPageRow.id).where(RawPageRow.url == "http://a.test/2"))
+        assert len(conn.execute(select(RawPageRow.id)).all()) == 2
+
+
+def test_unchanged_refetch_keeps_page_cleaned_but_changed_one_is_queued_again(
+    engine: Engine,
+) -> None:
+    save_raw_pages(engine, [raw("http://a.test/1"), raw("http://a.test/2")])
+    batches = list(iter_pages_to_clean(engine))
+    load_cleaned(
+        engine,
+        [
+            CleanedRecord(p.id, p.site, p.final_url, article(p.url, f"text {p.id}"))
+            for p in batches[0]
+        ],
+    )
+    assert list(iter_pages_to_clean(engine)) == []
+
+    later = T0 + timedelta(hours=1)
+    changed = save_raw_pages(
+        engine,
+        [raw("http://a.test/1", at=later), raw("http://a.test/2", b"<html>new</html>", later)],
+    )
+    assert changed == 1
+    queued = [p.url for batch in iter_pages_to_clean(engine) for p in batch]
+    assert queued == ["http://a.test/2"]
+    with engine.connect() as conn:
+        fetched = conn.scalar(
+            select(RawPageRow.fetched_at).where(RawPageRow.url == "http://a.test/1")
+        )
+    assert fetched == later
+
+
+def test_articles_are_stored_once_by_url_and_by_text(engine: Engine) -> None:
+    save_raw_pages(engine, [raw(f"http://a.test/{i}") for i in range(4)])
+    ids = [p.id for batch in iter_pages_to_clean(engine) for p in batch]
+    records = [
+        CleanedRecord(ids[0], "site-a", "http://a.test/0", article("http://a.test/0", "Body one")),
+        # same story under a tracking-parameter URL
+        CleanedRecord(ids[1], "site-a", "http://a.test/0/?utm_source=x", article("u", "Body one")),
+        # same text, other URL: an exact duplicate
+        CleanedRecord(ids[2], "site-a", "http://a.test/2", article("u", "  body   ONE ")),
+        # a listing never becomes an article
+        CleanedRecord(ids[3], "site-a", "http://a.test/3", article("u", "teasers", "listing")),
+    ]
+    stats = load_cleaned(engine, records)
+    assert (stats.new, stats.duplicates, stats.not_articles) == (1, 2, 1)
+    again = load_cleaned(engine, records)
+    assert (again.new, again.unchanged) == (0, 1)
+    with engine.connect() as conn:
+        rows = conn.execute(select(ArticleRow.url, ArticleRow.kind)).all()
+    assert rows == [("http://a.test/0", "article")]
+
+
+def test_changed_text_updates_the_article_in_place(engine: Engine) -> None:
+    save_raw_pages(engine, [raw("http://a.test/1")])
+    (page,) = next(iter_pages_to_clean(engine))
+    load_cleaned(engine, [CleanedRecord(page.id, page.site, page.url, article(page.url, "First"))])
+    stats = load_cleaned(
+        engine, [CleanedRecord(page.id, page.site, page.url, article(page.url, "Second"))]
+    )
+    assert stats.updated == 1
+    with engine.connect() as conn:
+        assert conn.execute(select(ArticleRow.text)).scalars().all() == ["Second"]
+
+
+def test_canonical_link_on_the_same_site_names_the_article(engine: Engine) -> None:
+    save_raw_pages(engine, [raw("http://a.test/amp/1")])
+    (page,) = next(iter_pages_to_clean(engine))
+    cleaned = article(page.url, "Body", canonical="http://a.test/news/1/")
+    load_cleaned(engine, [CleanedRecord(page.id, page.site, page.final_url, cleaned)])
+    with engine.connect() as conn:
+        assert conn.scalar(select(ArticleRow.url)) == "http://a.test/news/1"
