@@ -8,6 +8,7 @@ the last Pitboard process using it exits.
 
 from __future__ import annotations
 
+import atexit
 import logging
 import os
 from functools import lru_cache
@@ -60,13 +61,20 @@ def embedded_database_url() -> str:
     """Start (or join) the embedded PostgreSQL and return a psycopg2 URL to its database."""
     # pgserver decides where its lock file lives when it is imported; without a runtime dir it
     # would pick /run/user/<uid>, which does not exist for root on most servers.
-    os.environ.setdefault("XDG_RUNTIME_DIR", str(pitboard_home() / "run"))
-    Path(os.environ["XDG_RUNTIME_DIR"]).mkdir(parents=True, exist_ok=True)
+    if not os.environ.get("XDG_RUNTIME_DIR"):
+        runtime = pitboard_home() / "run"
+        runtime.mkdir(parents=True, exist_ok=True)
+        runtime.chmod(0o700)
+        os.environ["XDG_RUNTIME_DIR"] = str(runtime)
+    logging.getLogger("pgserver").setLevel(logging.WARNING)  # it logs every pg_ctl call
     import pgserver  # imported late: it starts nothing, but it is only needed here
 
     pgdata = _embedded_pgdata()
-    log.info("starting embedded PostgreSQL in %s", pgdata)
+    log.info("using embedded PostgreSQL in %s", pgdata)
     server = pgserver.get_server(pgdata, cleanup_mode="stop")
+    # atexit runs last-registered first: close our connections before pgserver stops the
+    # server, or the pool's final rollback meets a closed socket and logs a traceback.
+    atexit.register(dispose_engines)
     exists = server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{EMBEDDED_DATABASE}';")
     if "(1 row)" not in exists:
         server.psql(f"CREATE DATABASE {EMBEDDED_DATABASE};")
@@ -81,9 +89,20 @@ def resolve_database_url(url: str | None = None) -> str:
     return embedded_database_url()
 
 
-@lru_cache(maxsize=8)
+_ENGINES: dict[str, Engine] = {}
+
+
 def _engine_for(url: str) -> Engine:
-    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5)
+    engine = _ENGINES.get(url)
+    if engine is None:
+        engine = _ENGINES[url] = create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5)
+    return engine
+
+
+def dispose_engines() -> None:
+    """Close every pooled connection of this process (before a fork or at exit)."""
+    for engine in _ENGINES.values():
+        engine.dispose()
 
 
 def get_engine(url: str | None = None) -> Engine:

@@ -68,9 +68,9 @@ def test_database_url(admin_url: str) -> Iterator[str]:
     try:
         yield rendered
     finally:
-        from etl.database import _engine_for
+        from etl.database import dispose_engines
 
-        _engine_for.cache_clear()
+        dispose_engines()
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()

@@ -1,0 +1,139 @@
+"""Clean stored raw pages and load the results: the step between the crawl and the tables.
+
+It reads raw pages in id order, cleans each with ``etl.cleaning.clean_page`` (pure, CPU-bound:
+spread over worker processes when there is enough work) and loads every batch in its own
+transaction, so an interrupted run loses at most one batch of work and a re-run resumes
+where it stopped (a page is marked cleaned in the same transaction that stores its article).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import Executor, ProcessPoolExecutor
+from dataclasses import dataclass, field
+from multiprocessing import get_context
+
+from sqlalchemy.engine import Engine
+
+from etl.cleaning import clean_page
+from etl.pages import CleanedPage
+from etl.store import CleanedRecord, LoadStats, StoredPage, iter_pages_to_clean, load_cleaned
+
+log = logging.getLogger(__name__)
+
+HTML_TYPES = ("text/html", "application/xhtml")
+
+
+@dataclass(slots=True)
+class CleanRunStats:
+    """Counts of one cleaning run, for logs, Prefect artifacts and ``crawl_runs``."""
+
+    pages: int = 0
+    failed: int = 0
+    seconds: float = 0.0
+    kinds: dict[str, int] = field(default_factory=dict)
+    load: LoadStats = field(default_factory=LoadStats)
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "pages": self.pages,
+            "failed": self.failed,
+            "seconds": round(self.seconds, 2),
+            "kinds": dict(self.kinds),
+            **self.load.as_dict(),
+        }
+
+
+def is_cleanable(page: StoredPage) -> bool:
+    """Only successful HTML responses have an article to find."""
+    if page.status != 200 or not page.body:
+        return False
+    content_type = next((v for k, v in page.headers.items() if k.lower() == "content-type"), "")
+    return not content_type or content_type.lower().startswith(HTML_TYPES)
+
+
+def clean_one(page: StoredPage) -> CleanedRecord:
+    """Clean one stored page; a page that is not cleanable becomes kind 'other'."""
+    if is_cleanable(page):
+        cleaned = clean_page(page.body, page.final_url)
+    else:
+        cleaned = CleanedPage(url=page.final_url, kind="other")
+    return CleanedRecord(page.id, page.site, page.final_url, cleaned)
+
+
+@dataclass(frozen=True, slots=True)
+class BatchResult:
+    records: list[CleanedRecord]
+    failures: list[tuple[str, str]]  # (url, error): left uncleaned, retried by the next run
+
+
+def _clean_batch(pages: Sequence[StoredPage]) -> BatchResult:
+    records, failures = [], []
+    for page in pages:
+        try:
+            records.append(clean_one(page))
+        except Exception as exc:  # one bad page must not sink its batch
+            failures.append((page.url, f"{type(exc).__name__}: {exc}"))
+    return BatchResult(records, failures)
+
+
+def default_workers() -> int:
+    return max(1, min(4, os.cpu_count() or 1))
+
+
+def clean_stored_pages(
+    engine: Engine,
+    sites: Sequence[str] | None = None,
+    *,
+    everything: bool = False,
+    batch_size: int = 200,
+    workers: int | None = None,
+    progress: Callable[[CleanRunStats], None] | None = None,
+) -> CleanRunStats:
+    """Clean every stored page still waiting (or every page, with ``everything``) and load it."""
+    stats = CleanRunStats()
+    started = time.perf_counter()
+    workers = default_workers() if workers is None else workers
+    executor: Executor | None = None
+    pending = []
+    try:
+        for batch in iter_pages_to_clean(
+            engine, sites, everything=everything, batch_size=batch_size
+        ):
+            if workers > 1 and executor is None:
+                # spawn, not fork: the parent may hold threads (Prefect, DB pools).
+                executor = ProcessPoolExecutor(workers, mp_context=get_context("spawn"))
+            if executor is None:
+                _record(engine, _clean_batch(batch), stats, progress)
+                continue
+            # The reader pages by id, so batches in flight are never read twice.
+            pending.append(executor.submit(_clean_batch, batch))
+            if len(pending) >= workers * 2:
+                _record(engine, pending.pop(0).result(), stats, progress)
+        while pending:
+            _record(engine, pending.pop(0).result(), stats, progress)
+    finally:
+        if executor is not None:
+            executor.shutdown(cancel_futures=True)
+    stats.seconds = time.perf_counter() - started
+    return stats
+
+
+def _record(
+    engine: Engine,
+    result: BatchResult,
+    stats: CleanRunStats,
+    progress: Callable[[CleanRunStats], None] | None,
+) -> None:
+    for url, error in result.failures:
+        log.error("could not clean %s (%s); it stays queued for the next run", url, error)
+    stats.failed += len(result.failures)
+    stats.load.add(load_cleaned(engine, result.records))
+    stats.pages += len(result.records)
+    for record in result.records:
+        stats.kinds[record.page.kind] = stats.kinds.get(record.page.kind, 0) + 1
+    if progress is not None:
+        progress(stats)
