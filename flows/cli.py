@@ -139,6 +139,21 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return run_demo(articles=args.articles, database_url=args.database_url)
 
 
+def cmd_psql(args: argparse.Namespace) -> int:
+    import shutil
+    import subprocess
+    from pathlib import Path
+
+    engine = _engine(args)
+    libpq_url = engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+    psql = shutil.which("psql")
+    if psql is None:  # the embedded server's wheel carries a psql of its own
+        import pgserver
+
+        psql = str(Path(pgserver.__file__).parent / "pginstall" / "bin" / "psql")
+    return subprocess.call([psql, libpq_url, *args.psql_args])
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="pitboard",
@@ -175,6 +190,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("sites", help="list the sites Pitboard knows")
     p.set_defaults(func=cmd_sites)
+
+    p = sub.add_parser("psql", help="open psql on Pitboard's database (args go to psql)")
+    p.add_argument("psql_args", nargs=argparse.REMAINDER, metavar="ARGS")
+    p.set_defaults(func=cmd_psql)
 
     p = sub.add_parser("db", help="database schema: status or upgrade")
     p.add_argument("action", choices=["upgrade", "status"])

@@ -1,0 +1,22 @@
+# Pitboard image: the CLI, the Scrapy project and the Prefect flows (used by docker-compose.yml).
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PREFECT_SERVER_ANALYTICS_ENABLED=false
+
+WORKDIR /app
+COPY pyproject.toml README.md scrapy.cfg ./
+COPY crawler ./crawler
+COPY etl ./etl
+COPY flows ./flows
+RUN python -m pip install --upgrade pip && python -m pip install .
+
+# Runs as an unprivileged user; PITBOARD_HOME holds nothing important when
+# PITBOARD_DATABASE_URL points at the compose PostgreSQL.
+RUN useradd --create-home pitboard
+USER pitboard
+ENV PITBOARD_HOME=/home/pitboard/.pitboard
+ENTRYPOINT ["pitboard"]
+CMD ["--help"]
