@@ -36,6 +36,16 @@ class Teaser:
     excerpt: str = ""
 
 
+@dataclass(frozen=True, slots=True)
+class RacingEntities:
+    """What an article is about, in the gazetteer's canonical names (see etl/entities.py)."""
+
+    series: tuple[str, ...] = ()
+    classes: tuple[str, ...] = ()
+    manufacturers: tuple[str, ...] = ()
+    car_numbers: tuple[str, ...] = ()
+
+
 @dataclass(slots=True)
 class CleanedPage:
     """What the cleaning stage makes of one raw page.
@@ -58,6 +68,9 @@ class CleanedPage:
     text: str = ""
     teasers: list[Teaser] = field(default_factory=list)
     removed: Counter[str] = field(default_factory=Counter)
+    # A dateline such as "G.N., Le Mans -" names the author's initials and the place.
+    place: str | None = None
+    entities: RacingEntities = field(default_factory=RacingEntities)
 
     @property
     def paragraphs(self) -> list[str]:
