@@ -19,6 +19,7 @@ from sqlalchemy import (
     SmallInteger,
     String,
     Text,
+    UniqueConstraint,
     func,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
@@ -81,6 +82,15 @@ class ArticleRow(Base):
     tags: Mapped[list[str]] = mapped_column(ARRAY(Text), default=list)
     text: Mapped[str] = mapped_column(Text)
     content_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    place: Mapped[str | None] = mapped_column(Text)
+    series: Mapped[list[str]] = mapped_column(ARRAY(Text), default=list, server_default="{}")
+    classes: Mapped[list[str]] = mapped_column(ARRAY(Text), default=list, server_default="{}")
+    manufacturers: Mapped[list[str]] = mapped_column(ARRAY(Text), default=list, server_default="{}")
+    car_numbers: Mapped[list[str]] = mapped_column(ARRAY(Text), default=list, server_default="{}")
+    # Set when this row is a near-duplicate (a republished copy) of an earlier story.
+    duplicate_of: Mapped[int | None] = mapped_column(
+        ForeignKey("articles.id", ondelete="SET NULL"), index=True
+    )
     first_seen_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now()
     )
@@ -88,4 +98,79 @@ class ArticleRow(Base):
         DateTime(timezone=True), server_default=func.now()
     )
 
-    __table_args__ = (CheckConstraint("kind IN ('article', 'gallery')", name="kind"),)
+    __table_args__ = (
+        CheckConstraint("kind IN ('article', 'gallery')", name="kind"),
+        Index("ix_articles_series", "series", postgresql_using="gin"),
+        Index("ix_articles_classes", "classes", postgresql_using="gin"),
+        Index("ix_articles_manufacturers", "manufacturers", postgresql_using="gin"),
+        Index("ix_articles_car_numbers", "car_numbers", postgresql_using="gin"),
+    )
+
+
+class ArticleUrlRow(Base):
+    """Every URL under which a story was seen (tracking, AMP, print, republished copies)."""
+
+    __tablename__ = "article_urls"
+
+    url: Mapped[str] = mapped_column(Text, primary_key=True)
+    article_id: Mapped[int] = mapped_column(
+        ForeignKey("articles.id", ondelete="CASCADE"), index=True
+    )
+    first_seen_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now()
+    )
+
+
+class ArticleVersionRow(Base):
+    """An earlier text of an article, kept when the article changed."""
+
+    __tablename__ = "article_versions"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    article_id: Mapped[int] = mapped_column(
+        ForeignKey("articles.id", ondelete="CASCADE"), index=True
+    )
+    version: Mapped[int] = mapped_column(SmallInteger)
+    title: Mapped[str | None] = mapped_column(Text)
+    text: Mapped[str] = mapped_column(Text)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    valid_from: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    valid_until: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (UniqueConstraint("article_id", "version"),)
+
+
+class ListingTeaserRow(Base):
+    """A teaser seen on a listing page: a hint about another page's title and excerpt."""
+
+    __tablename__ = "listing_teasers"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    site: Mapped[str] = mapped_column(String(64))
+    listing_url: Mapped[str] = mapped_column(Text)
+    target_url: Mapped[str] = mapped_column(Text, index=True)
+    title: Mapped[str] = mapped_column(Text)
+    excerpt: Mapped[str] = mapped_column(Text, default="")
+    seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+    __table_args__ = (UniqueConstraint("listing_url", "target_url"),)
+
+
+class CrawlRunRow(Base):
+    """One crawl-and-clean run of one site, with what it found (for ``pitboard stats``)."""
+
+    __tablename__ = "crawl_runs"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    site: Mapped[str] = mapped_column(String(64), index=True)
+    flow_run_id: Mapped[str | None] = mapped_column(String(64))
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    status: Mapped[str] = mapped_column(String(16))
+    fetched: Mapped[int] = mapped_column(BigInteger, default=0)
+    cleaned: Mapped[int] = mapped_column(BigInteger, default=0)
+    new: Mapped[int] = mapped_column(BigInteger, default=0)
+    updated: Mapped[int] = mapped_column(BigInteger, default=0)
+    duplicates: Mapped[int] = mapped_column(BigInteger, default=0)
+    failed: Mapped[int] = mapped_column(BigInteger, default=0)
+    error: Mapped[str | None] = mapped_column(Text)

@@ -18,7 +18,13 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.engine import Connection, Engine
 
 from etl.fingerprint import content_hash
-from etl.models import ArticleRow, RawPageRow
+from etl.models import (
+    ArticleRow,
+    ArticleUrlRow,
+    ArticleVersionRow,
+    ListingTeaserRow,
+    RawPageRow,
+)
 from etl.pages import CleanedPage, RawPage
 from etl.urls import normalize_url, same_site
 
@@ -208,6 +214,7 @@ def load_cleaned(engine: Engine, records: Iterable[CleanedRecord]) -> LoadStats:
     with engine.begin() as conn:
         conn.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": _ARTICLE_LOAD_LOCK_ID})
         _load_articles(conn, candidates, stats, now)
+        _load_teasers(conn, records)
         if records:
             conn.execute(
                 update(RawPageRow)
@@ -235,6 +242,11 @@ def _article_values(record: CleanedRecord, url: str, digest: str) -> dict[str, o
         "tags": list(page.tags),
         "text": page.text,
         "content_hash": digest,
+        "place": page.place,
+        "series": list(page.entities.series),
+        "classes": list(page.entities.classes),
+        "manufacturers": list(page.entities.manufacturers),
+        "car_numbers": list(page.entities.car_numbers),
     }
 
 
@@ -248,33 +260,62 @@ def _load_articles(
         return
     hashes = [digest for _, digest in candidates.values()]
     existing = conn.execute(
-        select(ArticleRow.id, ArticleRow.url, ArticleRow.content_hash).where(
-            or_(ArticleRow.url.in_(list(candidates)), ArticleRow.content_hash.in_(hashes))
-        )
+        select(
+            ArticleRow.id,
+            ArticleRow.url,
+            ArticleRow.content_hash,
+            ArticleRow.title,
+            ArticleRow.text,
+            ArticleRow.last_changed_at,
+        ).where(or_(ArticleRow.url.in_(list(candidates)), ArticleRow.content_hash.in_(hashes)))
     ).all()
     by_url = {row.url: row for row in existing}
-    url_of_hash = {row.content_hash: row.url for row in existing}
+    id_of_hash = {row.content_hash: row.id for row in existing}
 
     inserts: list[dict[str, object]] = []
     updates: list[dict[str, object]] = []
+    old_versions: list[dict[str, object]] = []
+    aliases: list[tuple[str, int]] = []  # (url, article id) for rows that already have an id
     for url, (record, digest) in candidates.items():
         known = by_url.get(url)
-        owner = url_of_hash.get(digest)
+        owner = id_of_hash.get(digest)
+        seen_as = {url, normalize_url(record.final_url)}
         if known is not None and known.content_hash == digest:
             stats.unchanged += 1
-        elif owner is not None and owner != url:
+            aliases += [(u, known.id) for u in seen_as]
+        elif owner is not None and (known is None or owner != known.id):
             stats.duplicates += 1
+            aliases += [(u, owner) for u in seen_as if u not in by_url]
         elif known is not None:
             values = _article_values(record, url, digest)
-            values["last_changed_at"] = now
-            values["article_id"] = known.id
+            values.update(last_changed_at=now, article_id=known.id)
             updates.append(values)
+            old_versions.append(
+                {
+                    "article_id": known.id,
+                    "title": known.title,
+                    "text": known.text,
+                    "content_hash": known.content_hash,
+                    "valid_from": known.last_changed_at,
+                    "valid_until": now,
+                }
+            )
+            aliases += [(u, known.id) for u in seen_as]
             stats.updated += 1
         else:
             inserts.append(_article_values(record, url, digest))
             stats.new += 1
     if inserts:
-        conn.execute(insert(ArticleRow), inserts)
+        new_ids = conn.scalars(
+            insert(ArticleRow).returning(ArticleRow.id, sort_by_parameter_order=True), inserts
+        ).all()
+        for values, article_id in zip(inserts, new_ids, strict=True):
+            record, _ = candidates[str(values["url"])]
+            aliases += [
+                (u, article_id) for u in {str(values["url"]), normalize_url(record.final_url)}
+            ]
+    if old_versions:
+        _keep_versions(conn, old_versions)
     if updates:
         conn.execute(
             update(ArticleRow)
@@ -282,7 +323,58 @@ def _load_articles(
             .execution_options(synchronize_session=False),
             updates,
         )
-    log.debug("loaded %d new, %d updated articles", len(inserts), len(updates))
+    if aliases:
+        conn.execute(
+            insert(ArticleUrlRow).on_conflict_do_nothing(index_elements=[ArticleUrlRow.url]),
+            [{"url": url, "article_id": article_id} for url, article_id in dict(aliases).items()],
+        )
+
+
+def _keep_versions(conn: Connection, old_versions: list[dict[str, object]]) -> None:
+    """Store the texts being replaced, numbered after the article's earlier versions."""
+    ids = [v["article_id"] for v in old_versions]
+    last = dict(
+        conn.execute(
+            select(ArticleVersionRow.article_id, func.max(ArticleVersionRow.version))
+            .where(ArticleVersionRow.article_id.in_(ids))
+            .group_by(ArticleVersionRow.article_id)
+        ).all()
+    )
+    for values in old_versions:
+        values["version"] = (last.get(values["article_id"]) or 0) + 1
+    conn.execute(insert(ArticleVersionRow), old_versions)
+
+
+def _load_teasers(conn: Connection, records: list[CleanedRecord]) -> None:
+    """Keep what listings say about the pages they link to (titles and excerpts as hints)."""
+    rows: dict[tuple[str, str], dict[str, object]] = {}
+    for record in records:
+        if record.page.kind != "listing":
+            continue
+        listing_url = normalize_url(record.final_url)
+        for teaser in record.page.teasers:
+            target = normalize_url(teaser.url)
+            rows[(listing_url, target)] = {
+                "site": record.site,
+                "listing_url": listing_url,
+                "target_url": target,
+                "title": teaser.title,
+                "excerpt": teaser.excerpt,
+            }
+    if not rows:
+        return
+    stmt = insert(ListingTeaserRow)
+    conn.execute(
+        stmt.on_conflict_do_update(
+            constraint="uq_listing_teasers_listing_url",
+            set_={
+                "title": stmt.excluded.title,
+                "excerpt": stmt.excluded.excerpt,
+                "seen_at": func.now(),
+            },
+        ),
+        list(rows.values()),
+    )
 
 
 def count_rows(engine: Engine, model: type[ArticleRow] | type[RawPageRow]) -> int:

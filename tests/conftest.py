@@ -21,7 +21,7 @@ from sqlalchemy.exc import OperationalError
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 
 DEFAULT_ADMIN_URL = "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres"
-TABLES = ("articles", "raw_pages")
+TABLES = ("articles", "raw_pages", "article_urls", "article_versions", "listing_teasers", "crawl_runs")
 
 
 def _reachable(url: str) -> bool:

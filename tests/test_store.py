@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
-from etl.models import ArticleRow, RawPageRow
-from etl.pages import CleanedPage, RawPage
+from etl.models import ArticleRow, ArticleUrlRow, ArticleVersionRow, ListingTeaserRow, RawPageRow
+from etl.pages import CleanedPage, RawPage, Teaser
 from etl.store import CleanedRecord, iter_pages_to_clean, load_cleaned, save_raw_pages
 
 T0 = datetime(2026, 6, 10, 12, 0, tzinfo=UTC)
@@ -91,6 +91,43 @@ def test_changed_text_updates_the_article_in_place(engine: Engine) -> None:
     assert stats.updated == 1
     with engine.connect() as conn:
         assert conn.execute(select(ArticleRow.text)).scalars().all() == ["Second"]
+        versions = conn.execute(select(ArticleVersionRow.version, ArticleVersionRow.text)).all()
+    assert versions == [(1, "First")]
+
+
+def test_every_url_a_story_was_seen_under_points_to_it(engine: Engine) -> None:
+    save_raw_pages(engine, [raw("http://a.test/1"), raw("http://a.test/1?utm_source=x&p=1")])
+    first, second = next(iter_pages_to_clean(engine))
+    load_cleaned(
+        engine,
+        [
+            CleanedRecord(first.id, "site-a", first.url, article(first.url, "Same body")),
+            CleanedRecord(second.id, "site-a", second.url, article(second.url, "Same body")),
+        ],
+    )
+    load_cleaned(
+        engine, [CleanedRecord(second.id, "site-a", second.url, article(second.url, "Same body"))]
+    )
+    with engine.connect() as conn:
+        (article_id,) = conn.execute(select(ArticleRow.id)).scalars().all()
+        urls = conn.execute(select(ArticleUrlRow.url, ArticleUrlRow.article_id)).all()
+    assert sorted(urls) == [("http://a.test/1", article_id), ("http://a.test/1?p=1", article_id)]
+
+
+def test_listing_teasers_are_kept_as_hints(engine: Engine) -> None:
+    save_raw_pages(engine, [raw("http://a.test/news/")])
+    (page,) = next(iter_pages_to_clean(engine))
+    listing = CleanedPage(
+        url=page.url,
+        kind="listing",
+        teasers=[Teaser("http://a.test/story?utm_medium=x", "A story cut...", "It began...")],
+    )
+    for _ in range(2):
+        load_cleaned(engine, [CleanedRecord(page.id, page.site, page.url, listing)])
+    with engine.connect() as conn:
+        rows = conn.execute(select(ListingTeaserRow.target_url, ListingTeaserRow.title)).all()
+        assert conn.scalar(select(ArticleRow.id)) is None
+    assert rows == [("http://a.test/story", "A story cut...")]
 
 
 def test_canonical_link_on_the_same_site_names_the_article(engine: Engine) -> None:

@@ -1,0 +1,149 @@
+"""Read publication dates as news sites write them, in French and English, with time zones.
+
+Machine-readable stamps (ISO 8601 in ``<meta>``, JSON-LD, ``<time datetime>``) come first in
+practice; the human forms cover the rest: ``22 janvier 2018 à 0:13``, ``mardi 13 juin 2017``,
+``13/06/2017 18h30``, ``November 20, 2019 - 11:28 AMT``, ``5:45 AM PST 11/19/2019``,
+``Nov. 19, 2019 10:02 a.m. ET``. A date with no zone is returned naive: guessing a zone would
+invent a fact. Pure functions, no locale settings touched.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta, timezone, tzinfo
+from zoneinfo import ZoneInfo
+
+MONTHS: dict[str, int] = {
+    # French
+    "janvier": 1, "janv": 1, "février": 2, "fevrier": 2, "févr": 2, "fevr": 2, "fév": 2,
+    "mars": 3, "avril": 4, "avr": 4, "mai": 5, "juin": 6, "juillet": 7, "juil": 7,
+    "août": 8, "aout": 8, "septembre": 9, "sept": 9, "octobre": 10, "oct": 10,
+    "novembre": 11, "nov": 11, "décembre": 12, "decembre": 12, "déc": 12, "dec": 12,
+    # English
+    "january": 1, "jan": 1, "february": 2, "feb": 2, "march": 3, "mar": 3, "april": 4,
+    "apr": 4, "may": 5, "june": 6, "jun": 6, "july": 7, "jul": 7, "august": 8, "aug": 8,
+    "september": 9, "sep": 9, "october": 10, "november": 11, "december": 12,
+}  # fmt: skip
+
+#: Abbreviations seen in datelines; fixed offsets where the abbreviation says summer or winter
+#: time, a zone database entry where it does not (``ET``, ``CET`` in summer is CEST anyway).
+ZONES: dict[str, tzinfo] = {
+    "utc": UTC, "gmt": UTC, "z": UTC,
+    "bst": timezone(timedelta(hours=1)), "cet": timezone(timedelta(hours=1)),
+    "cest": timezone(timedelta(hours=2)), "est": timezone(timedelta(hours=-5)),
+    "edt": timezone(timedelta(hours=-4)), "cst": timezone(timedelta(hours=-6)),
+    "cdt": timezone(timedelta(hours=-5)), "mst": timezone(timedelta(hours=-7)),
+    "mdt": timezone(timedelta(hours=-6)), "pst": timezone(timedelta(hours=-8)),
+    "pdt": timezone(timedelta(hours=-7)), "jst": timezone(timedelta(hours=9)),
+    "amt": timezone(timedelta(hours=4)), "aest": timezone(timedelta(hours=10)),
+    "et": ZoneInfo("America/New_York"), "pt": ZoneInfo("America/Los_Angeles"),
+    "ct": ZoneInfo("America/Chicago"), "heure de paris": ZoneInfo("Europe/Paris"),
+}  # fmt: skip
+
+_MONTH_ALT = "|".join(sorted(MONTHS, key=len, reverse=True))
+_ZONE_ALT = "|".join(sorted((re.escape(z) for z in ZONES if z != "z"), key=len, reverse=True))
+_TIME = (
+    r"(?P<hour>\d{1,2})\s*(?:[:h]\s*(?P<minute>\d{2})?)(?::(?P<second>\d{2}))?"
+    r"\s*(?P<ampm>[ap]\.?\s?m\.?)?"
+)
+_ZONE = rf"(?:\s*\(?(?P<zone>{_ZONE_ALT})\b\)?|\s*(?P<offset>[+-]\d{{2}}:?\d{{2}}))?"
+
+ISO_RE = re.compile(
+    r"(?P<year>\d{4})-(?P<month>\d{1,2})-(?P<day>\d{1,2})"
+    r"(?:[T ](?P<hour>\d{1,2}):(?P<minute>\d{2})(?::(?P<second>\d{2})(?:\.\d+)?)?"
+    r"\s*(?P<tz>Z|[+-]\d{2}:?\d{2})?)?"
+)
+#: ``22 janvier 2018``, ``1er juin 2017``, ``19 Nov. 2019``.
+DAY_MONTH_YEAR_RE = re.compile(
+    rf"\b(?P<day>\d{{1,2}})(?:er|st|nd|rd|th)?\s+(?P<month>{_MONTH_ALT})\.?,?\s+(?P<year>\d{{4}})"
+    rf"(?:\s*(?:à|a|at|,|-|–|—|\|)?\s*{_TIME}{_ZONE})?",
+    re.I,
+)
+#: ``November 20, 2019 - 11:28 AMT``, ``Nov. 19, 2019 10:02 a.m. ET``.
+MONTH_DAY_YEAR_RE = re.compile(
+    rf"\b(?P<month>{_MONTH_ALT})\.?\s+(?P<day>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<year>\d{{4}})"
+    rf"(?:\s*(?:at|,|-|–|—|\|)?\s*{_TIME}{_ZONE})?",
+    re.I,
+)
+#: ``13/06/2017 18h30`` (French order) - only used when the page language is French.
+NUMERIC_DMY_RE = re.compile(
+    rf"\b(?P<day>\d{{1,2}})[/.](?P<month>\d{{1,2}})[/.](?P<year>\d{{4}})(?:\s*(?:à|-)?\s*{_TIME})?"
+)
+#: ``5:45 AM PST 11/19/2019`` and ``11/19/2019`` (American order).
+NUMERIC_MDY_RE = re.compile(
+    rf"(?:{_TIME}{_ZONE}\s+)?\b(?P<month>\d{{1,2}})/(?P<day>\d{{1,2}})/(?P<year>\d{{4}})"
+)
+
+#: Years outside this window are typos or ids, not publication dates.
+MIN_YEAR, MAX_YEAR = 1990, 2100
+
+
+def _zone(groups: dict[str, str | None]) -> tzinfo | None:
+    offset = groups.get("offset") or groups.get("tz")
+    if offset:
+        if offset.upper() == "Z":
+            return UTC
+        sign = -1 if offset[0] == "-" else 1
+        digits = offset[1:].replace(":", "")
+        return timezone(sign * timedelta(hours=int(digits[:2]), minutes=int(digits[2:4] or 0)))
+    name = groups.get("zone")
+    return ZONES.get(name.lower()) if name else None
+
+
+def _build(groups: dict[str, str | None], month: int) -> datetime | None:
+    try:
+        year, day = int(groups["year"] or 0), int(groups["day"] or 0)
+        hour = int(groups.get("hour") or 0)
+        minute = int(groups.get("minute") or 0)
+        second = int(groups.get("second") or 0)
+        ampm = (groups.get("ampm") or "").replace(".", "").replace(" ", "").lower()
+        if ampm == "pm" and hour < 12:
+            hour += 12
+        elif ampm == "am" and hour == 12:
+            hour = 0
+        if not MIN_YEAR <= year <= MAX_YEAR:
+            return None
+        return datetime(year, month, day, hour, minute, second, tzinfo=_zone(groups))
+    except (ValueError, TypeError):
+        return None
+
+
+def parse_iso(value: str) -> datetime | None:
+    """An ISO 8601 stamp as found in ``<meta>`` and JSON-LD (offset kept when given)."""
+    match = ISO_RE.search(value or "")
+    if not match:
+        return None
+    groups = match.groupdict()
+    return _build(groups, int(groups["month"]))
+
+
+def parse_date(value: str, language: str | None = None) -> datetime | None:
+    """The first date written in ``value`` (ISO, French or English forms), else ``None``."""
+    if not value:
+        return None
+    value = value.strip()
+    if len(value) > 400:
+        value = value[:400]
+    iso = parse_iso(value)
+    if iso is not None:
+        return iso
+    for pattern in (DAY_MONTH_YEAR_RE, MONTH_DAY_YEAR_RE):
+        match = pattern.search(value)
+        if match:
+            groups = match.groupdict()
+            month = MONTHS.get(groups["month"].lower().rstrip("."))
+            if month:
+                return _build(groups, month)
+    numeric = (
+        (NUMERIC_DMY_RE, NUMERIC_MDY_RE)
+        if language and language.startswith("fr")
+        else (NUMERIC_MDY_RE, NUMERIC_DMY_RE)
+    )
+    for pattern in numeric:
+        match = pattern.search(value)
+        if match:
+            groups = match.groupdict()
+            built = _build(groups, int(groups["month"]))
+            if built is not None:
+                return built
+    return None
