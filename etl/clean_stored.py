@@ -20,7 +20,14 @@ from sqlalchemy.engine import Engine
 
 from etl.cleaning import clean_page
 from etl.pages import CleanedPage
-from etl.store import CleanedRecord, LoadStats, StoredPage, iter_pages_to_clean, load_cleaned
+from etl.store import (
+    CleanedRecord,
+    LoadStats,
+    StoredPage,
+    count_pages_to_clean,
+    iter_pages_to_clean,
+    load_cleaned,
+)
 
 log = logging.getLogger(__name__)
 
@@ -97,6 +104,8 @@ def clean_stored_pages(
     stats = CleanRunStats()
     started = time.perf_counter()
     workers = default_workers() if workers is None else workers
+    if workers > 1 and not everything and count_pages_to_clean(engine, sites) < 4 * batch_size:
+        workers = 1  # starting worker processes costs more than a few batches take
     executor: Executor | None = None
     pending = []
     try:

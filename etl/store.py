@@ -151,6 +151,14 @@ def iter_pages_to_clean(
         yield batch
 
 
+def count_pages_to_clean(engine: Engine, sites: Sequence[str] | None = None) -> int:
+    query = select(func.count()).select_from(RawPageRow).where(RawPageRow.cleaned_at.is_(None))
+    if sites:
+        query = query.where(RawPageRow.site.in_(list(sites)))
+    with engine.connect() as conn:
+        return conn.scalar(query) or 0
+
+
 @dataclass(frozen=True, slots=True)
 class CleanedRecord:
     """One stored page after cleaning: what the article loader takes."""

@@ -91,6 +91,7 @@ def cmd_crawl(args: argparse.Namespace) -> int:
 
 def cmd_clean(args: argparse.Namespace) -> int:
     from etl.clean_stored import clean_stored_pages
+    from flows.report import format_clean_summary
 
     engine = _engine(args)
     stats = clean_stored_pages(
@@ -100,35 +101,29 @@ def cmd_clean(args: argparse.Namespace) -> int:
         workers=args.workers,
         progress=lambda s: log.info("cleaned %d pages, %d new articles", s.pages, s.load.new),
     )
-    print(_format_clean(stats.as_dict()))
+    print(format_clean_summary(stats.as_dict()))
     return 1 if stats.failed else 0
-
-
-def _format_clean(summary: dict[str, object]) -> str:
-    kinds = ", ".join(f"{k}: {v}" for k, v in sorted(dict(summary["kinds"]).items()))  # type: ignore[call-overload]
-    return (
-        f"cleaned {summary['pages']} pages in {summary['seconds']}s ({kinds or 'none'}); "
-        f"articles: {summary['new']} new, {summary['updated']} updated, "
-        f"{summary['unchanged']} unchanged, {summary['duplicates']} duplicates; "
-        f"{summary['failed']} failed"
-    )
 
 
 def cmd_run(args: argparse.Namespace) -> int:
     _quiet_prefect()
     from crawler.sites import SITES, real_sites
-
-    from flows.crawl_and_clean import crawl_and_clean
+    from flows.crawl_and_clean import CrawlFailed, crawl_and_clean
+    from flows.report import format_site_rows
 
     sites = args.sites or [site.name for site in real_sites()]
     unknown = [s for s in sites if s not in SITES]
     if unknown:
         log.error("unknown site(s): %s (see `pitboard sites`)", ", ".join(unknown))
         return 2
-    result = crawl_and_clean(sites=sites, max_pages=args.max_pages, database_url=args.database_url)
-    for crawl in result["crawls"]:  # type: ignore[union-attr]
-        print(f"{crawl['site']}: {crawl['fetched']} pages fetched in {crawl['seconds']}s")
-    print(_format_clean(result["clean"]))  # type: ignore[arg-type]
+    try:
+        result = crawl_and_clean(
+            sites=sites, max_pages=args.max_pages, database_url=args.database_url
+        )
+    except CrawlFailed as exc:
+        log.error("%s", exc)
+        return 1
+    print(format_site_rows(result["sites"]))  # type: ignore[arg-type]
     return 0
 
 

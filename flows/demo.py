@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 
 from etl.database import describe, get_engine, resolve_database_url
 from etl.models import ArticleRow
+from flows.cli_format import format_site_rows
 from flows.crawl_and_clean import crawl_and_clean
 from flows.samplesite import serve_sample_sites
 
@@ -35,13 +36,7 @@ def run_demo(articles: int = 40, database_url: str | None = None) -> int:
             log.info("serving %s at %s", name, base)
         result = crawl_and_clean(sites=list(SAMPLE_SITES), base_urls=base_urls, database_url=url)
     print()
-    for crawl in result["crawls"]:  # type: ignore[union-attr]
-        print(f"crawled {crawl['site']}: {crawl['fetched']} pages in {crawl['seconds']}s")
-    clean = result["clean"]
-    print(
-        f"cleaned {clean['pages']} pages: {clean['new']} new articles, "  # type: ignore[index]
-        f"{clean['duplicates']} duplicates, {clean['failed']} failed"  # type: ignore[index]
-    )
+    print(format_site_rows(result["sites"]))  # type: ignore[arg-type]
     print(f"\nLoaded into {describe(url)}:")
     with get_engine(url).connect() as conn:
         rows = conn.execute(
