@@ -11,17 +11,29 @@ import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from sqlalchemy import create_engine, make_url, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 
+if TYPE_CHECKING:
+    from flows.samplesite.server import ServedSites
+
 # Keep Pitboard and Prefect state of test runs away from the user's own.
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 
+SAMPLE_SITES = ("sample-fr", "sample-en")
 DEFAULT_ADMIN_URL = "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres"
-TABLES = ("articles", "raw_pages", "article_urls", "article_versions", "listing_teasers", "crawl_runs")
+TABLES = (
+    "articles",
+    "raw_pages",
+    "article_urls",
+    "article_versions",
+    "listing_teasers",
+    "crawl_runs",
+)
 
 
 def _reachable(url: str) -> bool:
@@ -91,3 +103,21 @@ def engine(database_url: str) -> Iterator[Engine]:
     eng = create_engine(database_url)
     yield eng
     eng.dispose()
+
+
+@pytest.fixture(scope="session")
+def served() -> Iterator[ServedSites]:
+    """The French and English sample sites, served on 127.0.0.1 for the whole session."""
+    from flows.samplesite import serve_sample_sites
+
+    with serve_sample_sites(articles=24, seed=11) as sites:
+        yield sites
+
+
+@pytest.fixture(scope="session")
+def prefect_harness() -> Iterator[None]:
+    """A temporary Prefect server and database for the flows run by the tests."""
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=60):
+        yield
