@@ -1,28 +1,177 @@
-"""Entry point of the cleaning stage: one raw HTML page in, one CleanedPage out.
+"""Entry point of the cleaning stage: one raw page in, one :class:`CleanedPage` out.
 
-(Minimal first version: trafilatura extraction plus a page-kind guess. The cleaning
-modules - classify, clean, metadata - deepen this.)
+The path of a page: :mod:`etl.parse` decodes and parses it once; :mod:`etl.metadata` reads
+what the page declares about itself; trafilatura (fast mode, comments off) extracts the main
+text from the same tree; :mod:`etl.classify` decides the kind (article, listing, gallery,
+other); :mod:`etl.rules` removes the noise trafilatura leaves, rule by rule, counting what each
+took; a site's learned :class:`~etl.boilerplate.SiteProfile`, when given, removes its recurring
+lines. Pure functions: no I/O, no database.
+
+trafilatura's fallback extractors (readability, jusText) are skipped: they cost about a third of
+its time and our rules recover more precision than they do, so cleaning stays faster than plain
+``trafilatura.extract`` while its text is better.
 """
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Iterable
+
 import trafilatura
+from lxml.html import HtmlElement
 
+from etl.boilerplate import SiteProfile, learn_site_profile, line_key
+from etl.classify import Classification, classify_page
+from etl.metadata import PageMetadata, extract_metadata, guess_language, read_dateline
 from etl.pages import CleanedPage
+from etl.parse import parse_html
+from etl.rules import RuleContext, apply_rules
+
+log = logging.getLogger(__name__)
+
+#: Link texts shorter than this are menu words ("News", "WEC"), not titles worth matching.
+MIN_LINK_KEY_CHARS = 12
 
 
-def clean_page(body: bytes | str, url: str) -> CleanedPage:
-    """Extract and clean one page; never raises on bad HTML (returns kind 'other')."""
-    doc = trafilatura.bare_extraction(body, url=url, with_metadata=True, as_dict=True)
-    if not doc:
-        return CleanedPage(url=url, kind="other")
-    text = doc.get("text") or ""
+def extract_lines(tree: HtmlElement, url: str | None) -> list[str]:
+    """trafilatura's main text of the tree, one line per paragraph, heading or list item."""
+    document = trafilatura.bare_extraction(
+        tree, url=url, fast=True, include_comments=False, with_metadata=False
+    )
+    if document is None or not document.text:
+        return []
+    return [line.strip() for line in document.text.splitlines() if line.strip()]
+
+
+def link_texts(tree: HtmlElement) -> list[str]:
+    """Line keys of every link's text and of its image's alt text (full teaser titles)."""
+    keys: dict[str, None] = {}
+    for link in tree.iter("a"):
+        text = link.text_content()
+        if text:
+            key = line_key(text)
+            if len(key) >= MIN_LINK_KEY_CHARS:
+                keys.setdefault(key, None)
+        for attribute in (link.get("title"),):
+            if attribute:
+                key = line_key(attribute)
+                if len(key) >= MIN_LINK_KEY_CHARS:
+                    keys.setdefault(key, None)
+        for image in link.iter("img"):
+            alt = image.get("alt")
+            if alt:
+                key = line_key(alt)
+                if len(key) >= MIN_LINK_KEY_CHARS:
+                    keys.setdefault(key, None)
+    return list(keys)
+
+
+def _gallery_text(lines: list[str], classification: Classification, meta: PageMetadata) -> str:
+    """A gallery's text: its standfirst, then one caption per photo."""
+    captions = list(classification.captions)
+    caption_keys = {line_key(c) for c in captions}
+    title_key = line_key(meta.title or "")
+    standfirst = next(
+        (
+            line
+            for line in lines
+            if line_key(line) not in caption_keys and line_key(line) != title_key
+        ),
+        meta.description or "",
+    )
+    return "\n\n".join(p for p in [standfirst, *captions] if p)
+
+
+def _base_page(url: str, meta: PageMetadata) -> CleanedPage:
     return CleanedPage(
         url=url,
-        kind="article" if text else "other",
-        title=doc.get("title"),
-        author=doc.get("author"),
-        language=doc.get("language"),
-        image=doc.get("image"),
-        text=text.replace("\n", "\n\n"),
+        kind="other",
+        title=meta.title,
+        author=meta.author,
+        published_at=meta.published_at,
+        updated_at=meta.updated_at,
+        language=meta.language,
+        image=meta.image,
+        canonical_url=meta.canonical_url,
+        tags=list(meta.tags),
     )
+
+
+def _clean(body: bytes | str, url: str, site_profile: SiteProfile | None) -> CleanedPage:
+    tree = parse_html(body)
+    if tree is None:
+        return CleanedPage(url=url, kind="other")
+    meta = extract_metadata(tree, url)
+    keys = link_texts(tree)
+    lines = extract_lines(tree, url)
+    classification = classify_page(tree, meta, lines, url)
+    page = _base_page(url, meta)
+    page.kind = classification.kind
+    if page.language is None and lines:
+        page.language = guess_language(" ".join(lines[:20]))
+
+    if classification.kind == "listing":
+        page.teasers = list(classification.teasers)
+        return page
+    if classification.kind == "other":
+        return page
+
+    context = RuleContext(
+        title=meta.title,
+        link_keys=frozenset(keys),
+        link_key_list=tuple(keys),
+        profile=site_profile,
+        language=page.language,
+        is_gallery=classification.kind == "gallery",
+    )
+    kept, removed = apply_rules(lines, context)
+    page.removed = removed
+    if classification.kind == "gallery":
+        page.text = _gallery_text(kept, classification, meta)
+        return page
+
+    page.text = "\n\n".join(kept)
+    if kept:
+        dateline = read_dateline(kept[0])
+        if dateline is not None:
+            page.place = dateline.place
+            if page.author is None and dateline.initials:
+                page.author = dateline.initials
+    if not kept:
+        page.kind = "other"
+    return page
+
+
+def clean_page(
+    body: bytes | str, url: str, *, site_profile: SiteProfile | None = None
+) -> CleanedPage:
+    """Extract, classify and clean one page as fetched (raw bytes, any encoding).
+
+    Never raises: malformed HTML, binary garbage, an empty or huge body all give a page of
+    kind ``other`` with empty text, so one bad response cannot stop a cleaning run.
+    """
+    try:
+        return _clean(body, url, site_profile)
+    except Exception:  # a bug on one odd page must not sink the run; it is logged
+        log.exception("cleaning failed for %s", url)
+        return CleanedPage(url=url, kind="other")
+
+
+def learn_profile(site: str, pages: Iterable[tuple[bytes | str, str]]) -> SiteProfile:
+    """Learn a site's :class:`SiteProfile` from a sample of its stored pages (body, url).
+
+    Each page is cleaned without a profile; the lines that survive every generic rule yet
+    recur across the sample are the site's own boilerplate, and the titles and teasers seen
+    are the site's known titles (for the teaser-fragment rule).
+    """
+    texts: list[str] = []
+    titles: list[str] = []
+    for body, url in pages:
+        cleaned = clean_page(body, url)
+        if cleaned.title:
+            titles.append(cleaned.title)
+        for teaser in cleaned.teasers:
+            titles.extend(t for t in (teaser.title, teaser.excerpt) if t)
+        if cleaned.text:
+            texts.append(cleaned.text.replace("\n\n", "\n"))
+    return learn_site_profile(site, texts, titles)

@@ -31,21 +31,24 @@ DATELINE_RE = re.compile(
 )
 #: ``LE MANS (AFP) -`` / ``PARIS, June 18 (Reuters) -`` agency datelines: place only.
 AGENCY_DATELINE_RE = re.compile(
-    r"^\s*(?P<place>[A-ZÀ-Ý][A-ZÀ-Ý' -]{1,30}?)\s*(?:,[^(]{0,20})?\((?P<agency>AFP|Reuters|AP)\)\s*[-–—]"
+    r"^\s*(?P<place>[A-ZÀ-Ý][A-ZÀ-Ý' -]{1,30}?)\s*(?:,[^(]{0,20})?"
+    r"\((?P<agency>AFP|Reuters|AP)\)\s*[-–—]"
 )
 
 #: Site names glued to ``<title>``: ``Headline | Site``, ``Headline - Site``.
 _TITLE_SEPARATORS_RE = re.compile(r"\s+[|\-–—•:]\s+(?!.*\s[|\-–—•:]\s)")
 
 #: Words that tell French from English on pages that do not declare their language.
-_FRENCH_WORDS = frozenset(
-    "le la les des du un une et est dans pour sur par avec au aux qui que pas plus ont été "
-    "cette ces son sa ses leur nous vous il elle se ne en ce".split()
-)
-_ENGLISH_WORDS = frozenset(
-    "the of and to in is was for on that with as at by it from his her has have are be this "
-    "which were an not they their but after".split()
-)
+_FRENCH_WORDS = frozenset({
+    "le", "la", "les", "des", "du", "un", "une", "et", "est", "dans", "pour", "sur", "par",
+    "avec", "au", "aux", "qui", "que", "pas", "plus", "ont", "été", "cette", "ces", "son", "sa",
+    "ses", "leur", "nous", "vous", "il", "elle", "se", "ne", "en", "ce"
+})  # fmt: skip
+_ENGLISH_WORDS = frozenset({
+    "the", "of", "and", "to", "in", "is", "was", "for", "on", "that", "with", "as", "at", "by",
+    "it", "from", "his", "her", "has", "have", "are", "be", "this", "which", "were", "an",
+    "not", "they", "their", "but", "after"
+})  # fmt: skip
 _WORD_RE = re.compile(r"[a-zà-ÿ]+")
 
 

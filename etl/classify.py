@@ -1,0 +1,169 @@
+"""What kind of page this is - article, listing, gallery or other - read from the page itself.
+
+The URL is not enough (``/actualites/`` holds both an index and its articles on many sites), so
+the decision rests on what the page shows:
+
+- declared types: ``og:type`` and JSON-LD ``@type`` (``NewsArticle``, ``CollectionPage``,
+  ``ImageGallery``...), trusted when the body agrees;
+- repeated teaser blocks: many sibling entries each made of a link with a title-like text,
+  usually a heading, and a short excerpt - the shape of an index, tag, search or home page;
+- link density and prose: an article has paragraphs of running text that are not links or
+  teaser excerpts; a listing's extracted text is mostly its teasers;
+- captions: a gallery is a set of figures with captions and little prose.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from urllib.parse import urljoin
+
+from lxml.html import HtmlElement
+
+from etl.boilerplate import line_key
+from etl.metadata import PageMetadata, normalize_space
+from etl.pages import PageKind, Teaser
+
+#: Containers whose teasers are site furniture (menus, footers, sidebars), not a listing.
+_CHROME_TAGS = frozenset({"nav", "footer", "aside"})
+_CHROME_CLASS_RE = re.compile(
+    r"\b(?:nav|menu|footer|site-header|masthead|sidebar|widget|related|recommend|popular|"
+    r"trending|newsletter|share)",
+    re.I,
+)
+_TEASER_HEADINGS = ("h1", "h2", "h3", "h4", "h5")
+_CAPTION_XPATH = './/*[contains(@class, "caption") or contains(@class, "legend")]'
+_CAPTION_CLASS_RE = re.compile(r"caption|legend|legende|légende", re.I)
+
+#: At least this many teasers make an index page (one related widget has fewer).
+MIN_LISTING_TEASERS = 4
+#: A paragraph of this many characters is running prose, not a teaser or a caption.
+PROSE_CHARS = 200
+#: A gallery has at least this many captioned photos.
+MIN_GALLERY_CAPTIONS = 4
+
+_LISTING_LD_TYPES = frozenset({"collectionpage", "itemlist", "searchresultspage", "website"})
+_ARTICLE_LD_TYPES = frozenset(
+    {"article", "newsarticle", "blogposting", "reportagenewsarticle", "analysisnewsarticle",
+     "opinionnewsarticle", "liveblogposting"}
+)  # fmt: skip
+_GALLERY_LD_TYPES = frozenset({"imagegallery", "mediagallery"})
+
+
+@dataclass(frozen=True, slots=True)
+class Classification:
+    """The page kind with the evidence that decided it (for logs and tests)."""
+
+    kind: PageKind
+    reason: str
+    teasers: tuple[Teaser, ...] = ()
+    captions: tuple[str, ...] = ()
+
+
+def _in_chrome(element: HtmlElement) -> bool:
+    for ancestor in element.iterancestors():
+        if ancestor.tag in _CHROME_TAGS:
+            return True
+        classes = (ancestor.get("class") or "") + " " + (ancestor.get("id") or "")
+        if classes.strip() and _CHROME_CLASS_RE.search(classes):
+            return True
+    return False
+
+
+def _excerpt_after(heading: HtmlElement) -> str:
+    """The teaser's excerpt: the first text block after its heading in the same entry."""
+    for sibling in heading.itersiblings():
+        if sibling.tag in ("p", "div", "span"):
+            text = normalize_space(sibling.text_content())
+            if text:
+                return text
+    return ""
+
+
+def find_teasers(tree: HtmlElement, base_url: str) -> list[Teaser]:
+    """Headed links outside the page chrome: the entries of an index page, in order."""
+    teasers: list[Teaser] = []
+    seen: set[str] = set()
+    for heading in tree.iter(*_TEASER_HEADINGS):
+        links = heading.xpath(".//a[@href]")
+        if not links:
+            continue
+        link = links[0]
+        title = normalize_space(link.text_content())
+        href = link.get("href", "").strip()
+        if len(title) < 8 or not href or href.startswith(("#", "javascript:")):
+            continue
+        url = urljoin(base_url, href)
+        if url in seen or _in_chrome(heading):
+            continue
+        seen.add(url)
+        teasers.append(Teaser(url=url, title=title, excerpt=_excerpt_after(heading)))
+    return teasers
+
+
+def find_captions(tree: HtmlElement) -> list[str]:
+    """Captions of the page's figures, in order, each once."""
+    captions: dict[str, None] = {}
+    for element in tree.iter("figcaption"):
+        if not _in_chrome(element):
+            text = normalize_space(element.text_content())
+            if text:
+                captions.setdefault(text, None)
+    if not captions:
+        for element in tree.xpath(_CAPTION_XPATH):
+            classes = element.get("class") or ""
+            if _CAPTION_CLASS_RE.search(classes) and not _in_chrome(element):
+                text = normalize_space(element.text_content())
+                if text:
+                    captions.setdefault(text, None)
+    return list(captions)
+
+
+def _covered_by(lines: list[str], snippets: list[str]) -> int:
+    """Characters of ``lines`` that are teaser titles or excerpts (or truncations of them)."""
+    keys = {line_key(s.rstrip(".…")) for s in snippets if s}
+    covered = 0
+    for line in lines:
+        key = line_key(line.rstrip(".… "))
+        if key and (key in keys or any(k.startswith(key) or key.startswith(k) for k in keys if k)):
+            covered += len(line)
+    return covered
+
+
+def classify_page(
+    tree: HtmlElement, meta: PageMetadata, lines: list[str], url: str
+) -> Classification:
+    """Decide the kind of a page from its tree, its metadata and its extracted lines."""
+    teasers = find_teasers(tree, url)
+    captions = find_captions(tree)
+    text_chars = sum(len(line) for line in lines)
+    teaser_snippets = [t.title for t in teasers] + [t.excerpt for t in teasers]
+    teaser_chars = _covered_by(lines, teaser_snippets) if teasers else 0
+    caption_keys = {line_key(c) for c in captions}
+    prose = [
+        line for line in lines if len(line) >= PROSE_CHARS and line_key(line) not in caption_keys
+    ]
+    declared_article = meta.og_type == "article" or bool(meta.ld_types & _ARTICLE_LD_TYPES)
+    declared_listing = bool(meta.ld_types & (_LISTING_LD_TYPES - {"website"})) or (
+        meta.og_type == "website" and not declared_article
+    )
+    declared_gallery = bool(meta.ld_types & _GALLERY_LD_TYPES)
+
+    caption_chars = sum(len(c) for c in captions)
+    if len(captions) >= MIN_GALLERY_CAPTIONS and (
+        declared_gallery or (len(prose) <= 2 and caption_chars * 2 >= text_chars - caption_chars)
+    ):
+        return Classification("gallery", "captioned figures", captions=tuple(captions))
+
+    if len(teasers) >= MIN_LISTING_TEASERS:
+        mostly_teasers = teaser_chars * 2 >= text_chars or len(prose) < 2
+        if mostly_teasers and not (declared_article and len(prose) >= 3):
+            return Classification("listing", "repeated teaser blocks", teasers=tuple(teasers))
+        if declared_listing and len(prose) < 3:
+            return Classification("listing", "declared listing", teasers=tuple(teasers))
+
+    if not lines or text_chars < 80:
+        return Classification("other", "no body text")
+    if declared_gallery and captions:
+        return Classification("gallery", "declared gallery", captions=tuple(captions))
+    return Classification("article", "body text")

@@ -1,0 +1,269 @@
+"""The noise rules that run after trafilatura, each a named step that counts what it removed.
+
+A rule looks at the extracted lines of one page (one line per paragraph, heading or list item)
+with the page's context (its title, the texts of its links, its site's profile) and says which
+lines to drop. Rules run in order, datatrove-style, each on what the previous ones kept, and the
+page records ``removed[rule_name] += 1`` for every line a rule took, so a person can see which
+rule removed a line they wanted.
+
+The phrases below are the generic furniture of news pages in French and English (related-article
+labels, share and newsletter prompts, cookie and copyright notices), not any one site's strings:
+site-specific repetition is learned per site in :mod:`etl.boilerplate`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from etl.boilerplate import SiteProfile, line_key
+from etl.dates import MONTHS, ZONES, parse_date
+
+# --- patterns (data, kept apart from the code that applies them) -----------------------------
+
+#: A related-articles widget's label standing alone (its links were dropped by the extractor).
+RELATED_LABEL_RE = re.compile(
+    r"^[\s>»›•*-]*(?:à |a )?(?:lire aussi|lire également|lire la suite|voir aussi|à voir aussi|"
+    r"sur le même (?:sujet|thème)|dans la même rubrique|nos articles|articles? similaires?|"
+    r"en savoir plus|plus d'infos?|read more|read also|also read|related(?: articles?| stories| "
+    r"content| news| coverage| posts?| links?)?|more on this(?: story| topic)?|see also|see more|"
+    r"more stories|more news|more from [\w .'-]{1,30}|recommended(?: for you| stories)?|"
+    r"you may also like|you might also like|don'?t miss|trending now|most popular|most read|"
+    r"popular stories|top stories|more:|more|watch|watch more|listen|videos?)"
+    r"\s*[:.…\-–—|]*\s*(?:\.\.\.)?$",
+    re.I,
+)
+#: The same labels heading a teaser on one line: ``Read more: Alibaba poised to ...``.
+RELATED_INLINE_RE = re.compile(
+    r"^[\s>»›•*-]*(?:à |a )?(?:lire aussi|lire également|voir aussi|read more|read also|also read|"
+    r"related|see more|see also|more|watch|listen|sur le même sujet)\s*[:|>»\-–—]\s*\S",
+    re.I,
+)
+#: A gallery embed's footer: ``Galerie: 2017 - Porsche Carrera Cup Le Mans``.
+GALLERY_FOOTER_RE = re.compile(
+    r"^\s*(?:galerie(?: photos?)?|gallery|photo gallery|diaporama|album|photos?)\s*:\s*\S.{0,150}$",
+    re.I,
+)
+IMAGE_MARKDOWN_RE = re.compile(r"!\[[^\]]*\]\([^)]*\)")
+URL_RE = re.compile(r"(?:https?://|www\.)\S+", re.I)
+#: Share, follow, newsletter, cookie, copyright and comment furniture (short lines only).
+FURNITURE_RE = re.compile(
+    r"^(?:"
+    r"(?:share|partager|partagez)(?: (?:this|on|sur|cet article|l'article|via)\b.*)?[:!.]?"
+    r"|(?:tweet|e-?mail|print|imprimer|pin|whatsapp|facebook|twitter|linkedin|reddit|"
+    r"copy link|copier le lien|print article|order reprints|reprints?|save|sauvegarder)"
+    r"|(?:follow|suivez|retrouvez)(?:-nous| us| me)?\b.{0,120}"
+    r"\b(?:twitter|facebook|instagram|youtube|linkedin|tiktok|réseaux sociaux|social media)\b.*"
+    r"|.{0,160}\b(?:sign up|signup|subscribe|inscrivez-vous|abonnez-vous|s'abonner|s'inscrire)"
+    r"\b.{0,160}\b(?:newsletters?|inbox|e-?mail|lettre d'information)\b.*"
+    r"|.{0,80}\bnewsletters?\b.{0,80}\b(?:sign up|subscribe|inscri\w+|abonne\w+|inbox)\b.*"
+    r"|.{0,160}\b(?:delivered to your inbox|in your inbox)\b.*"
+    r"|.{0,120}\b(?:we use cookies|uses cookies|utilise des cookies|utilisons des cookies|"
+    r"cookie policy|politique (?:de )?cookies|accept(?:er)? (?:all )?(?:les )?cookies)\b.*"
+    r"|(?:©|\(c\)|copyright\b).{0,200}"
+    r"|.{0,160}\b(?:all rights reserved|tous droits réservés|reproduction interdite)\b.{0,200}"
+    r"|(?:\d+\s+)?(?:comments?|commentaires?|réagir|reactions?)"
+    r"|(?:leave|post|add|write) a (?:comment|reply).*"
+    r"|tell us what you think.*"
+    r"|(?:click|cliquez) (?:here|ici)\b.{0,200}"
+    r"|(?:advertisement|publicité|sponsored|sponsorisé|annonce|pub)"
+    r")\s*$",
+    re.I,
+)
+#: Words that may sit around a date on a date-only line (``Published 18 November 2019``).
+DATE_LINE_WORDS = frozenset({
+    "published", "updated", "posted", "last", "modified", "on", "at", "by", "le", "la", "à",
+    "publié", "publiée", "mis", "jour", "mise", "modifié", "modifiée", "am", "pm", "a", "m",
+    "p", "de", "du", "et"
+})  # fmt: skip
+_DATE_TOKEN_RE = re.compile(r"[A-Za-zÀ-ÿ]+")
+ELLIPSIS_RE = re.compile(r"(?:\.{3,}|…)\s*[\"'”»)]*\s*$")
+_SENTENCE_END_RE = re.compile(r"[.!?…:;\"”»)]\s*$")
+#: Table rows and list items repeat by design (a header row per table, a spec in each card).
+_STRUCTURED_LINE_RE = re.compile(r"^\s*(?:\||[-*•]\s|\d+[.)]\s)")
+_LIST_MARKER_RE = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+")
+
+#: Lines up to this length can be captions, labels, teaser titles; longer ones are prose.
+SHORT_LINE = 160
+#: Date and byline lines sit at the top or the bottom of the text, not between paragraphs.
+DATE_LINE_WINDOW = 3
+#: A related widget lists a handful of teasers after its label, no more.
+MAX_WIDGET_TEASERS = 8
+
+
+@dataclass(slots=True)
+class RuleContext:
+    """What the rules may know about the page beyond its lines."""
+
+    title: str | None = None
+    #: Line keys of the texts of the page's links (teaser titles, menus, tags).
+    link_keys: frozenset[str] = frozenset()
+    profile: SiteProfile | None = None
+    language: str | None = None
+    #: Galleries keep their captions: the caption-repeat rule must not run on them.
+    is_gallery: bool = False
+    #: Link texts as a tuple, for prefix search of truncated fragments.
+    link_key_list: tuple[str, ...] = field(default=())
+    #: How often each line key occurs among the lines a rule sees (refreshed before each rule).
+    line_counts: Counter[str] = field(default_factory=Counter)
+
+
+LinePredicate = Callable[[Sequence[str], int, RuleContext], bool]
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """A named cleaning step: ``drops(lines, i, ctx)`` says whether line ``i`` is noise.
+
+    ``lines`` is what earlier rules kept, so a rule may look at a line's neighbours.
+    """
+
+    name: str
+    drops: LinePredicate
+
+
+def strip_list_marker(line: str) -> str:
+    return _LIST_MARKER_RE.sub("", line, count=1)
+
+
+def is_link_text(line: str, ctx: RuleContext) -> bool:
+    """The whole line is the text of one of the page's links (a teaser title, a menu entry)."""
+    key = line_key(strip_list_marker(line))
+    return len(key) >= 12 and key in ctx.link_keys
+
+
+def is_truncated_teaser(line: str, ctx: RuleContext) -> bool:
+    """A line cut off with ``...``/``…`` that starts a link text or a known title of the site."""
+    if len(line) > 400 or not ELLIPSIS_RE.search(line):
+        return False
+    fragment = line_key(ELLIPSIS_RE.sub("", strip_list_marker(line)))
+    if len(fragment) < 12:
+        return False
+    if fragment in ctx.link_keys or any(k.startswith(fragment) for k in ctx.link_key_list):
+        return True
+    return ctx.profile is not None and ctx.profile.is_known_title_start(fragment)
+
+
+# --- the rules ---------------------------------------------------------------------------------
+
+
+def _image_markdown(lines: Sequence[str], i: int, ctx: RuleContext) -> bool:
+    line = lines[i]
+    return "![" in line and not IMAGE_MARKDOWN_RE.sub("", line).strip(" |-")
+
+
+def _bare_url(lines: Sequence[str], i: int, ctx: RuleContext) -> bool:
+    line = lines[i]
+    if "http" not in line and "www." not in line:
+        return False
+    rest = URL_RE.sub("", line)
+    return len(_DATE_TOKEN_RE.findall(rest)) <= 2
+
+
+def _title_repeat(lines: Sequence[str], i: int, ctx: RuleContext) -> bool:
+    if i > 2 or not ctx.title:
+        return False
+    return line_key(lines[i]) == line_key(ctx.title)
+
+
+def _gallery_footer(lines: Sequence[str], i: int, ctx: RuleContext) -> bool:
+    return bool(GALLERY_FOOTER_RE.match(lines[i]))
+
+
+def _related_widget(lines: Sequence[str], i: int, ctx: RuleContext) -> bool:
+    """A related-articles label, and the teaser lines that follow it."""
+    line = lines[i]
+    if len(line) <= 60 and RELATED_LABEL_RE.match(line):
+        return True
+    if len(line) <= 250 and RELATED_INLINE_RE.match(line) and not _SENTENCE_END_RE.search(line):
+        return True
+    # a teaser right under a label: short, title-like or a link text, within a few lines
+    if len(line) > SHORT_LINE:
+        return False
+    for back in range(1, min(i, MAX_WIDGET_TEASERS) + 1):
+        previous = lines[i - back]
+        if len(previous) <= 60 and RELATED_LABEL_RE.match(previous):
+            return is_link_text(line, ctx) or is_truncated_teaser(line, ctx)
+        if not (is_link_text(previous, ctx) or is_truncated_teaser(previous, ctx)):
+            return False
+    return False
+
+
+def _teaser_fragment(lines: Sequence[str], i: int, ctx: RuleContext) -> bool:
+    return is_truncated_teaser(lines[i], ctx)
+
+
+def _link_line(lines: Sequence[str], i: int, ctx: RuleContext) -> bool:
+    """A short line that is nothing but a link's text: a teaser or menu entry, not prose."""
+    line = lines[i]
+    if len(line) > SHORT_LINE or not is_link_text(line, ctx):
+        return False
+    # Widgets list several links in a row; a lone linked heading inside an article is content.
+    neighbours = [lines[j] for j in (i - 1, i + 1) if 0 <= j < len(lines)]
+    return any(len(n) <= SHORT_LINE and is_link_text(n, ctx) for n in neighbours)
+
+
+def _furniture(lines: Sequence[str], i: int, ctx: RuleContext) -> bool:
+    line = lines[i].strip()
+    return len(line) <= 300 and bool(FURNITURE_RE.match(line))
+
+
+def _repeated_caption(lines: Sequence[str], i: int, ctx: RuleContext) -> bool:
+    """A short line that appears more than once: an embed's caption, not a paragraph."""
+    if ctx.is_gallery:
+        return False
+    line = lines[i]
+    if len(line) > SHORT_LINE or not line_key(line) or _STRUCTURED_LINE_RE.match(line):
+        return False
+    return ctx.line_counts[line_key(line)] > 1
+
+
+def _date_line(lines: Sequence[str], i: int, ctx: RuleContext) -> bool:
+    """A line that only states when (and by whom) the page was published or updated."""
+    line = lines[i]
+    if len(line) > 90 or not any(c.isdigit() for c in line) or line.startswith(("—", "-", "–")):
+        return False
+    if DATE_LINE_WINDOW <= i < len(lines) - DATE_LINE_WINDOW:
+        return False
+    if parse_date(line, ctx.language) is None:
+        return False
+    words = [w.lower() for w in _DATE_TOKEN_RE.findall(line)]
+    other = [w for w in words if w not in DATE_LINE_WORDS and w not in MONTHS and w not in ZONES]
+    return len(other) <= 4
+
+
+def _site_recurring(lines: Sequence[str], i: int, ctx: RuleContext) -> bool:
+    return ctx.profile is not None and ctx.profile.is_recurring(lines[i])
+
+
+RULES: tuple[Rule, ...] = (
+    Rule("image-markdown", _image_markdown),
+    Rule("bare-url", _bare_url),
+    Rule("title-repeat", _title_repeat),
+    Rule("gallery-footer", _gallery_footer),
+    Rule("related-widget", _related_widget),
+    Rule("teaser-fragment", _teaser_fragment),
+    Rule("link-line", _link_line),
+    Rule("furniture", _furniture),
+    Rule("date-line", _date_line),
+    Rule("repeated-caption", _repeated_caption),
+    Rule("site-recurring", _site_recurring),
+)
+
+
+def apply_rules(
+    lines: Sequence[str], ctx: RuleContext, rules: Sequence[Rule] = RULES
+) -> tuple[list[str], Counter[str]]:
+    """Run every rule in order over the lines; return the kept lines and what each rule took."""
+    removed: Counter[str] = Counter()
+    kept = list(lines)
+    for rule in rules:
+        ctx.line_counts = Counter(line_key(line) for line in kept)
+        decisions = [rule.drops(kept, i, ctx) for i in range(len(kept))]
+        dropped = sum(decisions)
+        if dropped:
+            removed[rule.name] += dropped
+            kept = [line for line, drop in zip(kept, decisions, strict=True) if not drop]
+    return kept, removed
