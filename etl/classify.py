@@ -28,7 +28,7 @@ from etl.pages import PageKind, Teaser
 _CHROME_TAGS = frozenset({"nav", "footer", "aside"})
 _CHROME_CLASS_RE = re.compile(
     r"\b(?:nav|menu|footer|site-header|masthead|sidebar|widget|related|recommend|popular|"
-    r"trending|newsletter|share)",
+    r"trending|newsletter|share|cookie|consent|banner|modal|popup)",
     re.I,
 )
 _TEASER_HEADINGS = ("h1", "h2", "h3", "h4", "h5")
@@ -39,6 +39,10 @@ _CAPTION_CLASS_RE = re.compile(r"caption|legend|legende|légende", re.I)
 MIN_LISTING_TEASERS = 4
 #: A paragraph of this many characters is running prose, not a teaser or a caption.
 PROSE_CHARS = 200
+#: Shorter paragraphs before a gallery's photos are labels, not its standfirst.
+STANDFIRST_MIN_CHARS = 30
+#: A line this long that is not a teaser is the page's own text (two make an article).
+OWN_TEXT_CHARS = 100
 #: A gallery has at least this many captioned photos.
 MIN_GALLERY_CAPTIONS = 4
 
@@ -102,32 +106,44 @@ def find_teasers(tree: HtmlElement, base_url: str) -> list[Teaser]:
 
 
 def find_captions(tree: HtmlElement) -> list[str]:
-    """Captions of the page's figures, in order, each once."""
-    captions: dict[str, None] = {}
-    for element in tree.iter("figcaption"):
-        if not _in_chrome(element):
-            text = normalize_space(element.text_content())
-            if text:
-                captions.setdefault(text, None)
+    """Captions of the page's figures in order, one per photo (a gallery may repeat one)."""
+    captions = [
+        normalize_space(element.text_content())
+        for element in tree.iter("figcaption")
+        if not _in_chrome(element)
+    ]
     if not captions:
         for element in tree.xpath(_CAPTION_XPATH):
             classes = element.get("class") or ""
-            if _CAPTION_CLASS_RE.search(classes) and not _in_chrome(element):
-                text = normalize_space(element.text_content())
-                if text:
-                    captions.setdefault(text, None)
-    return list(captions)
+            if not _CAPTION_CLASS_RE.search(classes) or _in_chrome(element):
+                continue
+            if any(_CAPTION_CLASS_RE.search(a.get("class") or "") for a in element.iterancestors()):
+                continue  # the caption's own wrapper was counted already
+            captions.append(normalize_space(element.text_content()))
+    return [caption for caption in captions if caption]
 
 
-def _covered_by(lines: list[str], snippets: list[str]) -> int:
-    """Characters of ``lines`` that are teaser titles or excerpts (or truncations of them)."""
-    keys = {line_key(s.rstrip(".…")) for s in snippets if s}
-    covered = 0
+def find_standfirst(tree: HtmlElement) -> str | None:
+    """The paragraph that introduces a gallery: the first real one before the first photo."""
+    for element in tree.iter("p", "figure"):
+        if element.tag == "figure":
+            return None
+        text = normalize_space(element.text_content())
+        if len(text) >= STANDFIRST_MIN_CHARS and not _in_chrome(element):
+            return text
+    return None
+
+
+def _teaser_lines(lines: list[str], snippets: list[str]) -> list[bool]:
+    """Which lines are teaser titles or excerpts (or truncations of them)."""
+    keys = [k for k in {line_key(s.rstrip(".…")) for s in snippets if s} if k]
+    flags = []
     for line in lines:
         key = line_key(line.rstrip(".… "))
-        if key and (key in keys or any(k.startswith(key) or key.startswith(k) for k in keys if k)):
-            covered += len(line)
-    return covered
+        flags.append(
+            bool(key) and any(k == key or k.startswith(key) or key.startswith(k) for k in keys)
+        )
+    return flags
 
 
 def classify_page(
@@ -137,11 +153,18 @@ def classify_page(
     teasers = find_teasers(tree, url)
     captions = find_captions(tree)
     text_chars = sum(len(line) for line in lines)
-    teaser_snippets = [t.title for t in teasers] + [t.excerpt for t in teasers]
-    teaser_chars = _covered_by(lines, teaser_snippets) if teasers else 0
+    snippets = [t.title for t in teasers] + [t.excerpt for t in teasers]
+    in_teasers = _teaser_lines(lines, snippets) if teasers else [False] * len(lines)
+    teaser_chars = sum(len(line) for line, hit in zip(lines, in_teasers, strict=True) if hit)
     caption_keys = {line_key(c) for c in captions}
     prose = [
         line for line in lines if len(line) >= PROSE_CHARS and line_key(line) not in caption_keys
+    ]
+    # running text that is not one of the page's own teasers: what an article is made of
+    own_text = [
+        line
+        for line, hit in zip(lines, in_teasers, strict=True)
+        if not hit and len(line) >= OWN_TEXT_CHARS and line_key(line) not in caption_keys
     ]
     declared_article = meta.og_type == "article" or bool(meta.ld_types & _ARTICLE_LD_TYPES)
     declared_listing = bool(meta.ld_types & (_LISTING_LD_TYPES - {"website"})) or (
@@ -156,14 +179,18 @@ def classify_page(
         return Classification("gallery", "captioned figures", captions=tuple(captions))
 
     if len(teasers) >= MIN_LISTING_TEASERS:
-        mostly_teasers = teaser_chars * 2 >= text_chars or len(prose) < 2
-        if mostly_teasers and not (declared_article and len(prose) >= 3):
+        mostly_teasers = teaser_chars * 2 >= text_chars or len(own_text) < 2
+        if mostly_teasers and not (declared_article and len(own_text) >= 3):
             return Classification("listing", "repeated teaser blocks", teasers=tuple(teasers))
-        if declared_listing and len(prose) < 3:
+        if declared_listing and len(own_text) < 3:
             return Classification("listing", "declared listing", teasers=tuple(teasers))
+    elif teasers and not declared_article and len(own_text) < 2:
+        return Classification("listing", "teasers and no text of its own", teasers=tuple(teasers))
 
     if not lines or text_chars < 80:
         return Classification("other", "no body text")
+    if not own_text and not declared_article:
+        return Classification("other", "no running text (menus, labels, an empty archive)")
     if declared_gallery and captions:
         return Classification("gallery", "declared gallery", captions=tuple(captions))
     return Classification("article", "body text")

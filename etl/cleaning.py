@@ -21,7 +21,7 @@ import trafilatura
 from lxml.html import HtmlElement
 
 from etl.boilerplate import SiteProfile, learn_site_profile, line_key
-from etl.classify import Classification, classify_page
+from etl.classify import Classification, classify_page, find_standfirst
 from etl.metadata import PageMetadata, extract_metadata, guess_language, read_dateline
 from etl.pages import CleanedPage
 from etl.parse import parse_html
@@ -66,20 +66,10 @@ def link_texts(tree: HtmlElement) -> list[str]:
     return list(keys)
 
 
-def _gallery_text(lines: list[str], classification: Classification, meta: PageMetadata) -> str:
+def _gallery_text(tree: HtmlElement, classification: Classification, meta: PageMetadata) -> str:
     """A gallery's text: its standfirst, then one caption per photo."""
-    captions = list(classification.captions)
-    caption_keys = {line_key(c) for c in captions}
-    title_key = line_key(meta.title or "")
-    standfirst = next(
-        (
-            line
-            for line in lines
-            if line_key(line) not in caption_keys and line_key(line) != title_key
-        ),
-        meta.description or "",
-    )
-    return "\n\n".join(p for p in [standfirst, *captions] if p)
+    standfirst = find_standfirst(tree) or meta.description or ""
+    return "\n\n".join(p for p in [standfirst, *classification.captions] if p)
 
 
 def _base_page(url: str, meta: PageMetadata) -> CleanedPage:
@@ -117,7 +107,7 @@ def _clean(body: bytes | str, url: str, site_profile: SiteProfile | None) -> Cle
         return page
 
     context = RuleContext(
-        title=meta.title,
+        titles=tuple(t for t in (meta.title, meta.heading) if t),
         link_keys=frozenset(keys),
         link_key_list=tuple(keys),
         profile=site_profile,
@@ -127,7 +117,7 @@ def _clean(body: bytes | str, url: str, site_profile: SiteProfile | None) -> Cle
     kept, removed = apply_rules(lines, context)
     page.removed = removed
     if classification.kind == "gallery":
-        page.text = _gallery_text(kept, classification, meta)
+        page.text = _gallery_text(tree, classification, meta)
         return page
 
     page.text = "\n\n".join(kept)

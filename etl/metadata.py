@@ -36,7 +36,7 @@ AGENCY_DATELINE_RE = re.compile(
 )
 
 #: Site names glued to ``<title>``: ``Headline | Site``, ``Headline - Site``.
-_TITLE_SEPARATORS_RE = re.compile(r"\s+[|\-–—•:]\s+(?!.*\s[|\-–—•:]\s)")
+_TITLE_SEPARATORS_RE = re.compile(r"\s+[|\-–—•]\s+(?!.*\s[|\-–—•]\s)")
 
 #: Words that tell French from English on pages that do not declare their language.
 _FRENCH_WORDS = frozenset({
@@ -67,6 +67,8 @@ class PageMetadata:
     site_name: str | None = None
     description: str | None = None
     og_type: str | None = None
+    #: The page's first ``<h1>``: often the title again, sometimes a section name.
+    heading: str | None = None
     #: Every JSON-LD ``@type`` on the page, lower-cased (``newsarticle``, ``imagegallery``...).
     ld_types: set[str] = field(default_factory=set)
 
@@ -176,7 +178,7 @@ def _first_url(value: Any) -> str | None:
 
 
 def _clean_title(title: str, site_name: str | None) -> str:
-    """Drop a ``| Site`` suffix from ``<title>``-style strings."""
+    """Drop a ``| Site`` suffix from a ``<title>`` (only there: headlines contain dashes)."""
     title = normalize_space(title)
     if site_name and title.endswith(site_name) and len(title) > len(site_name) + 5:
         title = title[: -len(site_name)].rstrip(" |-–—•:")
@@ -252,16 +254,19 @@ def extract_metadata(tree: HtmlElement, url: str | None = None) -> PageMetadata:
 
     title_tag = tree.find(".//title")
     h1 = tree.find(".//h1")
+    meta.heading = normalize_space(h1.text_content()) if h1 is not None else None
     for candidate in (
         ld_article.get("headline"),
         metas.get("og:title"),
         metas.get("twitter:title"),
-        h1.text_content() if h1 is not None else None,
-        title_tag.text_content() if title_tag is not None else None,
+        meta.heading,
     ):
         if isinstance(candidate, str) and candidate.strip():
-            meta.title = _clean_title(candidate, meta.site_name)
+            meta.title = normalize_space(candidate)
             break
+    else:
+        if title_tag is not None and title_tag.text_content().strip():
+            meta.title = _clean_title(title_tag.text_content(), meta.site_name)
 
     authors = _names(ld_article.get("author"))
     if not authors:

@@ -97,7 +97,8 @@ MAX_WIDGET_TEASERS = 8
 class RuleContext:
     """What the rules may know about the page beyond its lines."""
 
-    title: str | None = None
+    #: The page's titles (headline, ``<h1>``): extractors repeat them as the first line.
+    titles: tuple[str, ...] = ()
     #: Line keys of the texts of the page's links (teaser titles, menus, tags).
     link_keys: frozenset[str] = frozenset()
     profile: SiteProfile | None = None
@@ -163,9 +164,10 @@ def _bare_url(lines: Sequence[str], i: int, ctx: RuleContext) -> bool:
 
 
 def _title_repeat(lines: Sequence[str], i: int, ctx: RuleContext) -> bool:
-    if i > 2 or not ctx.title:
+    if i > 2 or not ctx.titles:
         return False
-    return line_key(lines[i]) == line_key(ctx.title)
+    key = line_key(lines[i])
+    return any(key == line_key(title) for title in ctx.titles)
 
 
 def _gallery_footer(lines: Sequence[str], i: int, ctx: RuleContext) -> bool:
