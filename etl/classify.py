@@ -179,8 +179,9 @@ def classify_page(
         return Classification("gallery", "captioned figures", captions=tuple(captions))
 
     if len(teasers) >= MIN_LISTING_TEASERS:
-        mostly_teasers = teaser_chars * 2 >= text_chars or len(own_text) < 2
-        if mostly_teasers and not (declared_article and len(own_text) >= 3):
+        # og:type=article on a tag page is common; a page with text of its own is not one
+        mostly_teasers = teaser_chars * 2 >= text_chars and not declared_article
+        if mostly_teasers or len(own_text) < 2:
             return Classification("listing", "repeated teaser blocks", teasers=tuple(teasers))
         if declared_listing and len(own_text) < 3:
             return Classification("listing", "declared listing", teasers=tuple(teasers))

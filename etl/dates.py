@@ -67,11 +67,13 @@ MONTH_DAY_YEAR_RE = re.compile(
 )
 #: ``13/06/2017 18h30`` (French order) - only used when the page language is French.
 NUMERIC_DMY_RE = re.compile(
-    rf"\b(?P<day>\d{{1,2}})[/.](?P<month>\d{{1,2}})[/.](?P<year>\d{{4}})(?:\s*(?:à|-)?\s*{_TIME})?"
+    rf"\b(?P<day>\d{{1,2}})[/.](?P<month>\d{{1,2}})[/.](?P<year>\d{{4}})(?:\s*(?:à|-)?\s*{_TIME})?",
+    re.I,
 )
 #: ``5:45 AM PST 11/19/2019`` and ``11/19/2019`` (American order).
 NUMERIC_MDY_RE = re.compile(
-    rf"(?:{_TIME}{_ZONE}\s+)?\b(?P<month>\d{{1,2}})/(?P<day>\d{{1,2}})/(?P<year>\d{{4}})"
+    rf"(?:{_TIME}{_ZONE}\s+)?\b(?P<month>\d{{1,2}})/(?P<day>\d{{1,2}})/(?P<year>\d{{4}})",
+    re.I,
 )
 
 #: Years outside this window are typos or ids, not publication dates.
