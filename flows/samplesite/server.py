@@ -24,11 +24,11 @@ LOGGED_HEADERS = ("Host", "User-Agent", "If-None-Match", "If-Modified-Since", "A
 
 @dataclass(frozen=True, slots=True)
 class LoggedRequest:
-    """One request as the server saw it; ``target`` is the path with its query string."""
+    """One request as the server saw it; ``path`` is the request target, query string included."""
 
     site: str
     method: str
-    target: str
+    path: str
     headers: dict[str, str]
     status: int
     at: datetime
@@ -134,7 +134,7 @@ def _handler(served: ServedSites, site: SampleSite) -> type[BaseHTTPRequestHandl
                 LoggedRequest(
                     site=site.name,
                     method=self.command,
-                    target=self.path,
+                    path=self.path,
                     headers={k: v for k in LOGGED_HEADERS if (v := self.headers.get(k))},
                     status=response.status,
                     at=datetime.now(UTC),

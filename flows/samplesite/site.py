@@ -422,7 +422,7 @@ class SampleSite:
         )
         main = (
             f'<section class="home-latest"><h1>{r.esc(w["latest"])}</h1>\n{teasers}\n'
-            f'<p class="more"><a href="{self.style.listing_prefix}page/2/">{r.esc(w["more"])}'
+            f'<p class="more"><a href="{self.style.listing_prefix}">{r.esc(w["more"])}'
             f"</a></p></section>\n"
             f'<section class="coming-soon"><h2>{r.esc(w["coming"])}</h2><ul>{drafts}</ul>'
             "</section>\n"
