@@ -25,6 +25,7 @@ from etl.classify import Classification, classify_page, find_standfirst
 from etl.metadata import PageMetadata, extract_metadata, guess_language, read_dateline
 from etl.pages import CleanedPage
 from etl.parse import parse_html
+from etl.restructure import join_split_bodies
 from etl.rules import RuleContext, apply_rules
 
 log = logging.getLogger(__name__)
@@ -93,6 +94,7 @@ def _clean(body: bytes | str, url: str, site_profile: SiteProfile | None) -> Cle
         return CleanedPage(url=url, kind="other")
     meta = extract_metadata(tree, url)
     keys = link_texts(tree)
+    join_split_bodies(tree)
     lines = extract_lines(tree, url)
     classification = classify_page(tree, meta, lines, url)
     page = _base_page(url, meta)

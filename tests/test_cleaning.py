@@ -287,3 +287,19 @@ def test_every_sample_gallery_is_a_gallery_with_its_captions(sample_pages) -> No
     for truth, page in _of_kind(sample_pages, "gallery"):
         assert page.kind == "gallery", truth.path
         assert [spaced(p) for p in page.paragraphs] == [spaced(p) for p in truth.paragraphs]
+
+
+# --- split bodies --------------------------------------------------------------------------------
+
+
+def test_an_article_body_split_around_an_ad_is_extracted_whole() -> None:
+    chunk = '<div class="grid"><div class="body article__body">{}</div></div>'
+    first = "".join(f"<p>{escape(p)}</p>" for p in PARAGRAPHS[:2])
+    second = "".join(f"<p>{escape(p)}</p>" for p in PARAGRAPHS[2:])
+    ad = '<div class="ad"><p>Publicité</p></div>'
+    html = (
+        '<html><head><title>Cammish gagne</title></head><body><article class="main">'
+        f"<h1>Cammish gagne</h1>{chunk.format(first)}{ad}{chunk.format(second)}</article>"
+        "</body></html>"
+    )
+    assert [spaced(p) for p in clean(html).paragraphs] == list(PARAGRAPHS)

@@ -1,0 +1,66 @@
+"""Tree fixes applied before extraction, so that trafilatura sees an article as one body.
+
+Some publishers split one article's body into several sibling containers with the same class
+(``article__chunks`` of Condé Nast sites: the body is cut around every inline ad). trafilatura
+takes the first body container it finds and loses the rest - half the article or more. Joining
+such twin containers into the first one, in document order, gives it the whole text back.
+
+Only containers whose class says they hold body text are joined, and only when each holds
+paragraphs of running text: comment lists, caption blocks and teaser cards repeat classes too.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+
+from lxml.html import HtmlElement
+
+_BODY_CLASS_RE = re.compile(r"body|content|article|story|entry|post|text", re.I)
+_NOT_BODY_CLASS_RE = re.compile(
+    r"comment|caption|widget|related|teaser|card|list|browser|desc|sidebar|footer|header|promo|"
+    r"newsletter|share|meta|author|tab|nav|menu",
+    re.I,
+)
+#: A paragraph this long is running text, not a label.
+RUNNING_TEXT_CHARS = 80
+#: Each twin must carry this many paragraphs of running text to be a piece of the body.
+MIN_TWIN_PARAGRAPHS = 2
+
+
+def _running_paragraphs(element: HtmlElement) -> int:
+    return sum(1 for p in element.iterchildren("p") if len(p.text_content()) >= RUNNING_TEXT_CHARS)
+
+
+def _nested(a: HtmlElement, b: HtmlElement) -> bool:
+    return a in b.iterancestors() or b in a.iterancestors()
+
+
+def join_split_bodies(tree: HtmlElement) -> int:
+    """Move the content of later twin body containers into the first; return how many joined."""
+    groups: dict[tuple[str, str], list[HtmlElement]] = defaultdict(list)
+    for element in tree.iter("div", "section"):
+        classes = element.get("class")
+        if (
+            classes
+            and _BODY_CLASS_RE.search(classes)
+            and not _NOT_BODY_CLASS_RE.search(classes)
+            and _running_paragraphs(element) >= MIN_TWIN_PARAGRAPHS
+        ):
+            groups[(element.tag, classes)].append(element)
+    joined = 0
+    for twins in groups.values():
+        if len(twins) < 2:
+            continue
+        first = twins[0]
+        if any(_nested(first, twin) for twin in twins[1:]):
+            continue  # nested containers are one body already
+        for twin in twins[1:]:
+            parent = twin.getparent()
+            if parent is None:
+                continue
+            for child in list(twin):
+                first.append(child)
+            parent.remove(twin)
+            joined += 1
+    return joined
