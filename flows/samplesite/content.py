@@ -339,7 +339,7 @@ def article_body(seed: int, site_no: int, head: Head, article_id: int, gallery: 
             tail = rng.choice(texts["quote_tail"])
             paragraphs.append(f"{quote} {tail}".format_map(_slots(rng, head, car)))
             if rng.random() < 0.4 and len(paragraphs) < count and (more := deal("quote_more")):
-                paragraphs.append(more)
+                paragraphs.append(_sentence(rng, head, car, (more,)))
         elif races[0]:
             sentences = [_sentence(rng, head, rng.choice(cars), (t,)) for t in races if t]
             paragraphs.append(" ".join(sentences))

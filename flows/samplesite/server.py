@@ -123,13 +123,7 @@ def _handler(served: ServedSites, site: SampleSite) -> type[BaseHTTPRequestHandl
 
         def _answer(self, send_body: bool) -> None:
             response = site.render(self.path, edition=served.edition, headers=self.headers)
-            self.send_response(response.status)
-            for key, value in response.headers.items():
-                self.send_header(key, value)
-            self.send_header("Content-Length", str(len(response.body)))
-            self.end_headers()
-            if send_body and response.body:
-                self.wfile.write(response.body)
+            # Logged before answering, so a client that has its answer always finds it logged.
             served._record(
                 LoggedRequest(
                     site=site.name,
@@ -140,6 +134,13 @@ def _handler(served: ServedSites, site: SampleSite) -> type[BaseHTTPRequestHandl
                     at=datetime.now(UTC),
                 )
             )
+            self.send_response(response.status)
+            for key, value in response.headers.items():
+                self.send_header(key, value)
+            self.send_header("Content-Length", str(len(response.body)))
+            self.end_headers()
+            if send_body and response.body:
+                self.wfile.write(response.body)
 
         def log_message(self, format: str, *args: object) -> None:
             """Quiet: the request log replaces stderr lines."""

@@ -367,7 +367,7 @@ class SampleSite:
             lead = article_lead(self.seed, self.site_no, head, spec.article_id)
         else:
             lead = self.paragraphs(spec)[0]
-        lead = re.sub(r"^[A-Z]\.(?:[A-Z]\.)+, [^-]+ - ", "", lead)
+        lead = re.sub(r"^[A-Z]\.(?:[A-Z]\.)+, .+? - ", "", lead)  # teasers drop the dateline
         ellipsis = self.style.ellipsis
         excerpt = r.truncate(lead, min(150, len(lead) - 12), ellipsis)
         path = self.article_path(spec)

@@ -349,6 +349,13 @@ FR = {
         "stratèges ont eu fort à faire tout au long des {hours} heures de course.",
         "Rendez-vous majeur du calendrier {year}, l'épreuve de {place} comptant pour le {series} "
         "a tenu toutes ses promesses devant des tribunes bien garnies.",
+        "Week-end chargé à {place}, où le {series} disputait sa manche {year}. Entre les essais "
+        "perturbés par le vent et une course disputée de bout en bout, les équipes n'ont pas "
+        "chômé.",
+        "Les écuries du {series} avaient rendez-vous à {place} pour une épreuve de {hours} heures "
+        "très attendue. Dès le départ, le rythme imposé en tête a donné le ton.",
+        "À {place}, le {series} {year} a livré un nouveau chapitre riche en rebondissements, "
+        "sous une chaleur écrasante qui a mis les organismes et les pneumatiques à rude épreuve.",
     ),
     "entry": (
         "{team} a placé {car} en tête de la catégorie {cls} grâce à un tour bouclé en {time}.",
@@ -370,25 +377,28 @@ FR = {
     ),
     "race": (
         "Dans les derniers tours, {driver} a repris {gap} secondes à ses poursuivants.",
-        "Après un long moment sous voiture de sécurité, le peloton a été relâché, offrant au "
-        "public un spectacle remarquable.",
+        "Après un long moment sous voiture de sécurité au {laps}e tour, le peloton a été "
+        "relâché, offrant au public de {place} un spectacle remarquable.",
         "{driver} a dû observer un arrêt supplémentaire pour changer de pneumatiques, perdant "
         "{gap} secondes dans l'opération.",
         "Les écarts sont restés minimes jusqu'à l'arrivée, {driver} et {driver2} se tenant en "
         "moins d'une seconde pendant plusieurs relais.",
         "{team} a misé sur une stratégie audacieuse en prolongeant le relais de {driver}.",
-        "La chaleur a rendu le travail des mécaniciens encore plus difficile dans les stands.",
+        "La chaleur a rendu le travail des mécaniciens de {team} encore plus difficile dans les "
+        "stands.",
         "Au terme de {laps} tours, {driver} a franchi la ligne avec le sourire.",
         "Un accrochage au freinage de la première chicane a coûté cher à {driver}, contraint "
         "de repasser par la voie des stands.",
-        "La pluie s'est invitée en milieu de course, provoquant une valse des pneumatiques.",
+        "La pluie s'est invitée sur {place} en milieu de course, provoquant une valse des "
+        "pneumatiques.",
         "{driver2} a réalisé un relais de nuit remarquable, le meilleur tour en {time} à la clé.",
         "Les commissaires ont infligé une pénalité de cinq secondes à {team} pour une "
         "infraction lors d'un arrêt au stand.",
         "Le public, venu en nombre, a salué la remontée de {driver} depuis le fond de la grille.",
-        "Dans les Hunaudières comme ailleurs, l'aspiration a permis plusieurs dépassements "
-        "spectaculaires.",
-        "Le classement du championnat se resserre encore avant la prochaine manche.",
+        "Dans les longues lignes droites de {place}, l'aspiration a permis à {driver} de signer "
+        "plusieurs dépassements spectaculaires.",
+        "Avec ce résultat, {team} resserre encore le classement du championnat avant la "
+        "prochaine manche.",
     ),
     "quote": (
         "« La course a été dure. Il a fallu se battre jusqu'au bout et ne jamais rien lâcher »,",
@@ -407,10 +417,11 @@ FR = {
         "soulignait {driver} en conférence de presse.",
     ),
     "quote_more": (
-        "Il précise : « Tout a été fantastique, nous avons vécu une expérience exceptionnelle et "
-        "j'espère qu'elle va perdurer. »",
-        'Et d\'ajouter : "Le premier objectif est rempli, le prochain est de conquérir le titre."',
-        "Il conclut : « Nous allons continuer à travailler, rien n'est acquis. »",
+        "{driver} précise : « Tout a été fantastique, nous avons vécu une expérience "
+        "exceptionnelle et j'espère qu'elle va perdurer. »",
+        "Et {driver} d'ajouter : \"Le premier objectif est rempli, le prochain est de conquérir "
+        'le titre."',
+        "{driver} conclut : « Nous allons continuer à travailler, rien n'est acquis. »",
     ),
     "gallery_title": (
         "Carte(s) postale(s) : {place} {year}",
@@ -429,11 +440,11 @@ FR = {
         "Toujours aussi populaire, {driver} s'est prêté au jeu des dédicaces.",
         "{car} a tourné au cauchemar après l'arrivée.",
         "Une semaine très dure pour les mécaniciens de {team}.",
-        "Le crépuscule ou l'aube, un rêve de photographe...",
-        "La voie des stands à vol d'oiseau...",
+        "Le crépuscule ou l'aube sur {place}, un rêve de photographe...",
+        "La voie des stands de {place} à vol d'oiseau...",
         "Bagarre épique en {cls} !",
         "Sa remontée a conduit {car} en huitième position.",
-        "Les spectateurs ont répondu présents par milliers pour la visite des stands.",
+        "Les spectateurs ont répondu présents par milliers à {place} pour la visite des stands.",
     ),
     "related": ("Lire aussi :", "À lire aussi"),
     "gallery_footer": "Galerie : ",
@@ -490,6 +501,12 @@ EN = {
         "Strategists were busy throughout the {hours} hours of racing.",
         "A highlight of the {year} calendar, the {place} round of {series} lived up to its "
         "billing in front of packed grandstands.",
+        "A busy weekend at {place}, where {series} held its {year} round. Between windy practice "
+        "sessions and a race fought from start to finish, nobody had time to rest.",
+        "The {series} teams headed to {place} for a much-anticipated {hours}-hour race. From the "
+        "start, the pace set at the front set the tone.",
+        "At {place}, the {year} {series} delivered another chapter full of twists, in scorching "
+        "heat that tested drivers and tyres alike.",
     ),
     "entry": (
         "{team} put {car} on top of {cls} with a lap of {time}.",
@@ -509,22 +526,24 @@ EN = {
     ),
     "race": (
         "In the closing laps, {driver} clawed back {gap} seconds on the chasing pack.",
-        "After a long safety car period, the field was released and the crowd was treated to a "
-        "remarkable show.",
+        "After a long safety car period on lap {laps}, the field was released and the {place} "
+        "crowd was treated to a remarkable show.",
         "{driver} had to make an extra stop for fresh tyres, losing {gap} seconds in the process.",
         "The gaps stayed tiny until the flag, {driver} and {driver2} running within a second of "
         "each other for several stints.",
         "{team} gambled on a bold strategy by double-stinting {driver}.",
-        "The heat made the mechanics' work in the pit lane even harder.",
+        "The heat made the {team} mechanics' work in the pit lane even harder.",
         "After {laps} laps, {driver} crossed the line with a smile.",
         "Contact under braking for the first chicane cost {driver} dearly, forcing a trip "
         "through the pit lane.",
-        "Rain arrived mid-race and triggered a flurry of tyre changes.",
+        "Rain arrived at {place} mid-race and triggered a flurry of tyre changes.",
         "{driver2} produced a superb night stint, with a best lap of {time}.",
         "The stewards handed {team} a five-second penalty for a pit-stop infringement.",
         "The large crowd cheered {driver}'s climb from the back of the grid.",
-        "Down the long straights, the slipstream allowed several spectacular passes.",
-        "The championship standings tighten again ahead of the next round.",
+        "Down the long straights of {place}, the slipstream allowed {driver} several spectacular "
+        "passes.",
+        "With this result, {team} tightens the championship standings again ahead of the next "
+        "round.",
     ),
     "quote": (
         '"The race was hard. We had to fight until the very end and never give up,"',
@@ -543,10 +562,10 @@ EN = {
         "{driver} said after the race.",
     ),
     "quote_more": (
-        'He added: "Everything was fantastic, we lived an exceptional experience and I hope '
+        '{driver} added: "Everything was fantastic, we lived an exceptional experience and I hope '
         'it continues."',
-        '"The first goal is achieved, the next one is to win the title," he continued.',
-        'He concluded: "We will keep working, nothing is given."',
+        '"The first goal is achieved, the next one is to win the title," {driver} continued.',
+        '{driver} concluded: "We will keep working, nothing is given."',
     ),
     "gallery_title": (
         "Postcards from {place} {year}",
@@ -564,11 +583,11 @@ EN = {
         "As popular as ever, {driver} signed autographs for the fans.",
         "{car} saw its dream turn into a nightmare after the finish.",
         "A very hard week for the {team} mechanics.",
-        "Dusk or dawn, a photographer's dream...",
-        "The pit lane from above...",
+        "Dusk or dawn at {place}, a photographer's dream...",
+        "The {place} pit lane from above...",
         "Epic battle in {cls}!",
         "A strong recovery took {car} to eighth place.",
-        "Fans turned out in their thousands for the pit walk.",
+        "Fans turned out in their thousands at {place} for the pit walk.",
     ),
     "related": ("Read more", "Related"),
     "gallery_footer": "Gallery: ",
