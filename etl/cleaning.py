@@ -17,54 +17,18 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 
-import trafilatura
 from lxml.html import HtmlElement
 
-from etl.boilerplate import SiteProfile, learn_site_profile, line_key
+from etl.boilerplate import SiteProfile, learn_site_profile
 from etl.classify import Classification, classify_page, find_standfirst
+from etl.extract import extract_main_text, link_texts
 from etl.metadata import PageMetadata, extract_metadata, guess_language, read_dateline
 from etl.pages import CleanedPage
 from etl.parse import parse_html
-from etl.restructure import join_split_bodies
+from etl.restructure import join_split_bodies, unwrap_layout_tables
 from etl.rules import RuleContext, apply_rules
 
 log = logging.getLogger(__name__)
-
-#: Link texts shorter than this are menu words ("News", "WEC"), not titles worth matching.
-MIN_LINK_KEY_CHARS = 12
-
-
-def extract_lines(tree: HtmlElement, url: str | None) -> list[str]:
-    """trafilatura's main text of the tree, one line per paragraph, heading or list item."""
-    document = trafilatura.bare_extraction(
-        tree, url=url, fast=True, include_comments=False, with_metadata=False
-    )
-    if document is None or not document.text:
-        return []
-    return [line.strip() for line in document.text.splitlines() if line.strip()]
-
-
-def link_texts(tree: HtmlElement) -> list[str]:
-    """Line keys of every link's text and of its image's alt text (full teaser titles)."""
-    keys: dict[str, None] = {}
-    for link in tree.iter("a"):
-        text = link.text_content()
-        if text:
-            key = line_key(text)
-            if len(key) >= MIN_LINK_KEY_CHARS:
-                keys.setdefault(key, None)
-        for attribute in (link.get("title"),):
-            if attribute:
-                key = line_key(attribute)
-                if len(key) >= MIN_LINK_KEY_CHARS:
-                    keys.setdefault(key, None)
-        for image in link.iter("img"):
-            alt = image.get("alt")
-            if alt:
-                key = line_key(alt)
-                if len(key) >= MIN_LINK_KEY_CHARS:
-                    keys.setdefault(key, None)
-    return list(keys)
 
 
 def _gallery_text(tree: HtmlElement, classification: Classification, meta: PageMetadata) -> str:
@@ -95,7 +59,9 @@ def _clean(body: bytes | str, url: str, site_profile: SiteProfile | None) -> Cle
     meta = extract_metadata(tree, url)
     keys = link_texts(tree)
     join_split_bodies(tree)
-    lines = extract_lines(tree, url)
+    unwrap_layout_tables(tree)
+    extracted = extract_main_text(tree, url)
+    lines = extracted.lines
     classification = classify_page(tree, meta, lines, url)
     page = _base_page(url, meta)
     page.kind = classification.kind
@@ -116,7 +82,7 @@ def _clean(body: bytes | str, url: str, site_profile: SiteProfile | None) -> Cle
         language=page.language,
         is_gallery=classification.kind == "gallery",
     )
-    kept, removed = apply_rules(lines, context)
+    kept, removed = apply_rules(lines, context, tags=extracted.tags)
     page.removed = removed
     if classification.kind == "gallery":
         page.text = _gallery_text(tree, classification, meta)

@@ -5,6 +5,11 @@ Some publishers split one article's body into several sibling containers with th
 takes the first body container it finds and loses the rest - half the article or more. Joining
 such twin containers into the first one, in document order, gives it the whole text back.
 
+Pages laid out with tables (older CMSs) put the whole article in one cell; trafilatura renders
+cells as table rows (``| ... |``) glued to whatever shares the row. Such layout tables, told
+from data tables by what their cells hold (paragraphs, nested tables, long running text), become
+plain blocks.
+
 Only containers whose class says they hold body text are joined, and only when each holds
 paragraphs of running text: comment lists, caption blocks and teaser cards repeat classes too.
 """
@@ -26,6 +31,29 @@ _NOT_BODY_CLASS_RE = re.compile(
 RUNNING_TEXT_CHARS = 80
 #: Each twin must carry this many paragraphs of running text to be a piece of the body.
 MIN_TWIN_PARAGRAPHS = 2
+
+
+#: A data table's cell holds a figure or a name; a layout cell holds an article.
+LAYOUT_CELL_CHARS = 500
+_TABLE_TAGS = ("table", "thead", "tbody", "tfoot", "tr", "td", "th")
+
+
+def _is_layout_table(table: HtmlElement) -> bool:
+    for cell in table.iter("td", "th"):
+        if cell.find(".//table") is not None or cell.find(".//p") is not None:
+            return True
+        if len(cell.text_content()) >= LAYOUT_CELL_CHARS:
+            return True
+    return False
+
+
+def unwrap_layout_tables(tree: HtmlElement) -> int:
+    """Turn tables used for page layout into plain blocks; return how many were unwrapped."""
+    layout = [table for table in tree.iter("table") if _is_layout_table(table)]
+    for table in layout:
+        for element in table.iter(*_TABLE_TAGS):
+            element.tag = "div"
+    return len(layout)
 
 
 def _running_paragraphs(element: HtmlElement) -> int:

@@ -109,6 +109,8 @@ class RuleContext:
     link_key_list: tuple[str, ...] = field(default=())
     #: How often each line key occurs among the lines a rule sees (refreshed before each rule).
     line_counts: Counter[str] = field(default_factory=Counter)
+    #: The element each current line came from (refreshed before each rule).
+    tags: list[str] = field(default_factory=list)
 
 
 LinePredicate = Callable[[Sequence[str], int, RuleContext], bool]
@@ -256,16 +258,26 @@ RULES: tuple[Rule, ...] = (
 
 
 def apply_rules(
-    lines: Sequence[str], ctx: RuleContext, rules: Sequence[Rule] = RULES
+    lines: Sequence[str],
+    ctx: RuleContext,
+    rules: Sequence[Rule] = RULES,
+    *,
+    tags: Sequence[str] | None = None,
 ) -> tuple[list[str], Counter[str]]:
-    """Run every rule in order over the lines; return the kept lines and what each rule took."""
+    """Run every rule in order over the lines; return the kept lines and what each rule took.
+
+    ``tags`` names the element each line came from (``p``, ``head``...), when known.
+    """
     removed: Counter[str] = Counter()
     kept = list(lines)
+    kept_tags = list(tags) if tags is not None else ["p"] * len(kept)
     for rule in rules:
         ctx.line_counts = Counter(line_key(line) for line in kept)
+        ctx.tags = kept_tags
         decisions = [rule.drops(kept, i, ctx) for i in range(len(kept))]
         dropped = sum(decisions)
         if dropped:
             removed[rule.name] += dropped
             kept = [line for line, drop in zip(kept, decisions, strict=True) if not drop]
+            kept_tags = [tag for tag, drop in zip(kept_tags, decisions, strict=True) if not drop]
     return kept, removed

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from etl.classify import Classification, classify_page, find_teasers
-from etl.cleaning import extract_lines
+from etl.extract import extract_lines
 from etl.metadata import extract_metadata
 from etl.parse import parse_html
 
