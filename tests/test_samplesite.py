@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from concurrent.futures import ThreadPoolExecutor
 import urllib.error
 import urllib.request
 import xml.etree.ElementTree as ET
@@ -75,6 +76,20 @@ def crawl(site: SampleSite, *, obey_robots: bool, edition: int = 1) -> dict[str,
     return seen
 
 
+def assert_crawl_matches_truth(site: SampleSite, edition: int = 1) -> None:
+    """Only the planted dead link is broken, and a robots-obeying crawl reaches exactly the
+    pages the truth calls reachable (variants counted as their canonical page)."""
+    truths = list(site.truth(edition))
+    canonical = {t.path: t.path for t in truths}
+    canonical.update({v: t.path for t in truths for v in t.variants})
+    statuses = crawl(site, obey_robots=False, edition=edition)
+    assert {t for t, s in statuses.items() if s == 404} == {site.planted.dead}
+    crawled = crawl(site, obey_robots=True, edition=edition)
+    assert {canonical[t] for t in crawled if t in canonical} == {
+        t.path for t in truths if t.reachable
+    }
+
+
 def fetch(url: str, headers: dict[str, str] | None = None):
     request = urllib.request.Request(url, headers=headers or {})
     try:
@@ -116,12 +131,9 @@ def test_every_internal_link_resolves_except_the_planted_dead_one(sites) -> None
 
 def test_reachable_flags_match_a_crawl_that_obeys_robots(sites) -> None:
     for site in sites.values():
-        truths = list(site.truth())
-        canonical = {t.path: t.path for t in truths}
-        canonical.update({v: t.path for t in truths for v in t.variants})
-        crawled = {canonical[t] for t in crawl(site, obey_robots=True) if t in canonical}
-        assert crawled == {t.path for t in truths if t.reachable}
-        assert set(site.planted.drafts) == {t.path for t in truths if not t.reachable}
+        assert_crawl_matches_truth(site)
+        unreachable = {t.path for t in site.truth() if not t.reachable}
+        assert unreachable == set(site.planted.drafts)
 
 
 def test_drafts_are_disallowed_by_robots_but_linked_from_the_home_page(sites) -> None:
@@ -328,3 +340,28 @@ def test_switching_to_edition_two_changes_only_planted_pages(served) -> None:
         assert fetch(added)[0] == 200
     finally:
         served.set_edition(1)
+
+
+def test_a_tiny_site_is_consistent_in_both_editions() -> None:
+    for site in build_sample_sites(articles=6, seed=1).values():
+        for edition in (1, 2):
+            assert_crawl_matches_truth(site, edition)
+
+
+def test_page_truth_finds_a_page_by_any_of_its_variants(sites) -> None:
+    site = sites["sample-en"]
+    truth = next(t for t in site.truth() if t.kind == "article")
+    assert all(site.page_truth(v) == truth for v in truth.variants)
+    assert site.page_truth("/tag/wec/").kind == "listing"
+    assert site.page_truth("/no/such/page") is None
+
+
+def test_concurrent_requests_and_head_are_served(served) -> None:
+    urls = [t.url for t in served.truth() if t.kind in ("article", "listing")][:40]
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        statuses = list(pool.map(lambda u: fetch(u)[0], urls))
+    assert statuses == [200] * len(urls)
+    request = urllib.request.Request(urls[0], method="HEAD")
+    with urllib.request.urlopen(request, timeout=10) as response:
+        assert response.status == 200 and response.read() == b""
+        assert int(response.headers["Content-Length"]) > 0

@@ -11,8 +11,10 @@ from __future__ import annotations
 import random
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import TypeVar
 
 from flows.samplesite.model import ArticleSpec, GallerySpec
 from flows.samplesite.vocabulary import (
@@ -30,6 +32,7 @@ from flows.samplesite.vocabulary import (
     series_classes,
 )
 
+T = TypeVar("T")
 DEALT = ("race", "quote", "quote_more")
 _SERIES_NAMES = [name for name, _ in SERIES_WEIGHTS]
 _SERIES_WEIGHTS = [weight for _, weight in SERIES_WEIGHTS]
@@ -109,6 +112,16 @@ def initials(name: str) -> str:
     return "".join(part[0] + "." for part in re.split(r"[\s-]+", name) if part)
 
 
+def _pick(rng: random.Random, items: Sequence[T]) -> T:
+    """``rng.choice`` at a third of its cost (it matters when 100,000 bodies are drawn)."""
+    return items[int(rng.random() * len(items))]
+
+
+def _between(rng: random.Random, low: int, high: int) -> int:
+    """``rng.randint`` (both ends included), cheaper."""
+    return low + int(rng.random() * (high - low + 1))
+
+
 def _rng(seed: int, site_no: int, item: int, stream: int) -> random.Random:
     return random.Random((seed << 40) ^ (site_no << 34) ^ (item << 3) ^ stream)
 
@@ -125,19 +138,19 @@ def _pool(cls: str, year: int, series: str) -> tuple[Entry, ...]:
 def _pick_cars(rng: random.Random, series: str, year: int) -> tuple[Car, ...]:
     classes = series_classes(series, year)
     if classes:
-        chosen = rng.sample(classes, k=min(len(classes), rng.choice((1, 1, 2))))
+        chosen = rng.sample(classes, k=min(len(classes), _pick(rng, (1, 1, 2))))
         pools = [_pool(cls, year, series) for cls in chosen]
     else:
         pools = [_pool("", year, series)]
     entries: list[Entry] = []
     for pool in pools:
         if pool:
-            entries.extend(rng.sample(pool, k=min(len(pool), rng.choice((1, 2)))))
+            entries.extend(rng.sample(pool, k=min(len(pool), _pick(rng, (1, 2)))))
     if not entries:  # a season with no listed entry for the drawn class: LMP2 always ran
         entries = [e for e in ENTRIES if e.cls == "LMP2" and e.team == "United Autosports"]
     drivers = rng.sample(DRIVERS, k=3 * len(entries))
     return tuple(
-        Car(entry, rng.choice(entry.numbers), tuple(drivers[3 * i : 3 * i + rng.choice((2, 3))]))
+        Car(entry, _pick(rng, entry.numbers), tuple(drivers[3 * i : 3 * i + _pick(rng, (2, 3))]))
         for i, entry in enumerate(entries)
     )
 
@@ -176,7 +189,7 @@ class _Slots(dict):
         rng, head, car = self.rng, self.head, self.car
         fr = head.language == "fr"
         if key == "series":
-            return rng.choice(SERIES_LABELS[head.series][head.language])
+            return _pick(rng, SERIES_LABELS[head.series][head.language])
         if key == "place":
             return head.place
         if key == "year":
@@ -190,26 +203,27 @@ class _Slots(dict):
         if key == "cls":
             return car.entry.cls
         if key == "driver":
-            return rng.choice(car.drivers)
+            return _pick(rng, car.drivers)
         if key == "driver2":
             driver = self["driver"]
             others = [d for c in head.cars for d in c.drivers if d != driver]
-            return rng.choice(others or [driver])
+            return _pick(rng, others or [driver])
         if key == "time":
-            minutes, seconds, millis = rng.randint(1, 3), rng.randint(0, 59), rng.randint(0, 999)
+            minutes, seconds = _between(rng, 1, 3), _between(rng, 0, 59)
+            millis = _between(rng, 0, 999)
             if fr:
                 return f"{minutes}'{seconds:02d}\"{millis:03d}"
             return f"{minutes}:{seconds:02d}.{millis:03d}"
         if key == "laps":
-            return str(rng.randint(40, 380))
+            return str(_between(rng, 40, 380))
         if key == "gap":
-            return f"{rng.randint(1, 59)}{',' if fr else '.'}{rng.randint(0, 9)}"
+            return f"{_between(rng, 1, 59)}{',' if fr else '.'}{_between(rng, 0, 9)}"
         if key == "pos":
-            return rng.choice(FR_ORDINALS if fr else EN_ORDINALS)
+            return _pick(rng, FR_ORDINALS if fr else EN_ORDINALS)
         if key == "hours":
-            return "24" if head.series == "Le Mans 24 Hours" else str(rng.choice((4, 6, 8, 12)))
+            return "24" if head.series == "Le Mans 24 Hours" else str(_pick(rng, (4, 6, 8, 12)))
         if key == "short":
-            return rng.choice(TEXTS[head.language]["short"])
+            return _pick(rng, TEXTS[head.language]["short"])
         raise KeyError(key)
 
 
@@ -220,7 +234,7 @@ def _slots(rng: random.Random, head: Head, car: Car) -> _Slots:
 def _sentence(rng: random.Random, head: Head, car: Car, templates: tuple[str, ...]) -> str:
     if not car.entry.cls:
         templates = tuple(t for t in templates if "{cls}" not in t) or templates
-    text = rng.choice(templates).format_map(_slots(rng, head, car))
+    text = _pick(rng, templates).format_map(_slots(rng, head, car))
     return text[0].upper() + text[1:]
 
 
@@ -235,7 +249,7 @@ def _entities(
     rng = _rng(seed, site_no, spec.article_id, 1)
     series = rng.choices(_SERIES_NAMES, _SERIES_WEIGHTS)[0]
     year = spec.published.year
-    place = rng.choice(PLACES[series][language])
+    place = _pick(rng, PLACES[series][language])
     cars = _pick_cars(rng, series, year)
     label = SERIES_LABELS[series][language][0]
     author = AUTHORS[language][spec.author % len(AUTHORS[language])]
@@ -296,9 +310,9 @@ def _lead(rng: random.Random, head: Head) -> tuple[int, str, str]:
     """Paragraph count, first paragraph and its sentence about the first car: the first draws
     of the body stream, so a teaser's excerpt costs a fraction of the whole body."""
     texts = TEXTS[head.language]
-    count = rng.randint(4, 10)
+    count = _between(rng, 4, 10)
     car = head.cars[0]
-    opening = rng.choice(texts["opening"]).format_map(_slots(rng, head, car))
+    opening = _pick(rng, texts["opening"]).format_map(_slots(rng, head, car))
     lead_rest = _sentence(rng, head, car, _entry_templates(texts, car))
     first = f"{opening} {lead_rest}"
     if rng.random() < 0.35:
@@ -321,27 +335,28 @@ def article_body(seed: int, site_no: int, head: Head, article_id: int, gallery: 
     count, first, lead_rest = _lead(rng, head)
     paragraphs = [first]
     pending = list(cars[1:])
-    decks = {kind: rng.sample(texts[kind], k=len(texts[kind])) for kind in DEALT}
+    decks = {kind: list(texts[kind]) for kind in DEALT}
 
     def deal(kind: str) -> str | None:
         """Templates are dealt once per article: no sentence or quote repeats in a body."""
-        return decks[kind].pop() if decks[kind] else None
+        deck = decks[kind]
+        return deck.pop(int(rng.random() * len(deck))) if deck else None
 
     while len(paragraphs) < count:
-        car = rng.choice(cars)
-        races = [deal("race") for _ in range(rng.choice((1, 2, 2, 3, 3, 4, 5)))]
+        car = _pick(rng, cars)
+        races = [deal("race") for _ in range(_pick(rng, (1, 2, 2, 3, 3, 4, 5)))]
         if pending:
             car = pending.pop(0)
             sentences = [_sentence(rng, head, car, _entry_templates(texts, car))]
-            sentences += [_sentence(rng, head, rng.choice(cars), (t,)) for t in races[:2] if t]
+            sentences += [_sentence(rng, head, _pick(rng, cars), (t,)) for t in races[:2] if t]
             paragraphs.append(" ".join(sentences))
         elif (rng.random() < 0.3 or not races[0]) and (quote := deal("quote")):
-            tail = rng.choice(texts["quote_tail"])
+            tail = _pick(rng, texts["quote_tail"])
             paragraphs.append(f"{quote} {tail}".format_map(_slots(rng, head, car)))
             if rng.random() < 0.4 and len(paragraphs) < count and (more := deal("quote_more")):
                 paragraphs.append(_sentence(rng, head, car, (more,)))
         elif races[0]:
-            sentences = [_sentence(rng, head, rng.choice(cars), (t,)) for t in races if t]
+            sentences = [_sentence(rng, head, _pick(rng, cars), (t,)) for t in races if t]
             paragraphs.append(" ".join(sentences))
         else:
             break  # every template used: a shorter article rather than a repeated sentence
@@ -378,10 +393,10 @@ def copied_paragraphs(seed: int, site_no: int, head: Head, body: Body, spec: Art
     rng = _rng(seed, site_no, spec.article_id, 4)
     paragraphs = list(body.paragraphs)
     if spec.copy_of.new_opening:
-        opening = rng.choice(texts["opening"]).format_map(_slots(rng, head, head.cars[0]))
+        opening = _pick(rng, texts["opening"]).format_map(_slots(rng, head, head.cars[0]))
         paragraphs[0] = f"{texts['rewrite_opening']}{opening} {body.lead_rest}"
     if spec.copy_of.source_footer:
-        paragraphs.append(rng.choice(texts["source_footer"]))
+        paragraphs.append(_pick(rng, texts["source_footer"]))
     return tuple(paragraphs)
 
 
@@ -400,15 +415,15 @@ def gallery_text(seed: int, site_no: int, language: str, spec: GallerySpec) -> G
     rng = _rng(seed, site_no, spec.gallery_id, 6)
     series = rng.choices(_SERIES_NAMES, _SERIES_WEIGHTS)[0]
     year = spec.published.year
-    place = rng.choice(PLACES[series][language])
+    place = _pick(rng, PLACES[series][language])
     cars = _pick_cars(rng, series, year)
     label = SERIES_LABELS[series][language][0]
     author = AUTHORS[language][spec.author % len(AUTHORS[language])]
     head = Head("", "", language, series, label, place, year, cars, author)
     texts = TEXTS[language]
     slots = _slots(rng, head, cars[0])
-    head = _with_title(head, rng.choice(texts["gallery_title"]).format_map(slots))
-    standfirst = rng.choice(texts["gallery_standfirst"]).format_map(slots)
+    head = _with_title(head, _pick(rng, texts["gallery_title"]).format_map(slots))
+    standfirst = _pick(rng, texts["gallery_standfirst"]).format_map(slots)
     deck = rng.sample(texts["caption"], k=len(texts["caption"]))
     if not all(car.entry.cls for car in cars):
         deck = [t for t in deck if "{cls}" not in t]
@@ -417,9 +432,9 @@ def gallery_text(seed: int, site_no: int, language: str, spec: GallerySpec) -> G
         template = next(t for t in deck if "{car}" in t or "{team}" in t)
         deck.remove(template)
         captions.append(_sentence(rng, head, car, (template,)))
-    target = rng.randint(8, 12)
+    target = _between(rng, 8, 12)
     while len(captions) < target and deck:
-        caption = _sentence(rng, head, rng.choice(cars), (deck.pop(),))
+        caption = _sentence(rng, head, _pick(rng, cars), (deck.pop(),))
         if caption not in captions:
             captions.append(caption)
     return GalleryText(head, standfirst, tuple(captions))

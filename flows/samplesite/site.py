@@ -741,7 +741,16 @@ class SampleSite:
         yield from self._other_truths()
 
     def page_truth(self, path: str, edition: int = 1) -> PageTruth | None:
-        """The truth of the page at a canonical path or one of its variants, if any."""
+        """The truth of the page at a canonical path or one of its variants, if any.
+
+        Articles are found by the id in their path; other pages by a scan of the truth.
+        """
+        if m := re.search(r"-(\d+)/?(?:\?.*)?$", path):
+            spec = self._find_article(int(m.group(1)), edition)
+            if spec is not None:
+                truth = self.article_truth(spec, edition)
+                if path == truth.path or path in truth.variants:
+                    return truth
         for truth in self.truth(edition):
             if path == truth.path or path in truth.variants:
                 return truth
