@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import re
-from concurrent.futures import ThreadPoolExecutor
 import urllib.error
 import urllib.request
 import xml.etree.ElementTree as ET
 from collections import deque
+from concurrent.futures import ThreadPoolExecutor
 from html import escape
 from itertools import pairwise
 from urllib.parse import urljoin, urlsplit
