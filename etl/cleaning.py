@@ -79,6 +79,7 @@ def _clean(body: bytes | str, url: str, site_profile: SiteProfile | None) -> Cle
         link_keys=frozenset(keys),
         link_key_list=tuple(keys),
         profile=site_profile,
+        description=meta.description,
         language=page.language,
         is_gallery=classification.kind == "gallery",
     )

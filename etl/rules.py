@@ -72,6 +72,23 @@ FURNITURE_RE = re.compile(
     r")\s*$",
     re.I,
 )
+#: Pitches for subscriptions, memberships, apps and print editions; only trusted at the edges
+#: of the text, where publishers put them.
+PROMOTION_RE = re.compile(
+    r"\b(?:subscribe (?:now|today|here|for|to (?:our|the|this))|abonnez-vous|"
+    r"sign up (?:now|today|here|for (?:our|the|free)|to (?:our|the|receive))|"
+    r"inscrivez-vous (?:à|a) (?:notre|la)|get (?:unlimited )?access to|for as little as|"
+    r"\d+ issues for|free trial|essai gratuit|promo code|use the code|members get|"
+    r"become a member|if you (?:enjoyed|liked|value) (?:this|our)|support (?:our|independent) "
+    r"journalism|soutenez (?:notre|la) rédaction|paywalls?|delivered (?:to|through) your "
+    r"(?:inbox|letterbox|door)|download (?:our|the) app|téléchargez (?:notre|l'application)|"
+    r"write to [\w .'-]{2,40} at [\w.+-]+@[\w-]+\.[\w.]+)",
+    re.I,
+)
+#: Lines this close to the start or the end of the text are where pitches and bylines sit.
+EDGE_LINES = 3
+#: A line is a link's text when one link covers this share of it (the rest: a tag, a pipe).
+LINK_SHARE = 0.7
 #: Words that may sit around a date on a date-only line (``Published 18 November 2019``).
 DATE_LINE_WORDS = frozenset({
     "published", "updated", "posted", "last", "modified", "on", "at", "by", "le", "la", "à",
@@ -79,6 +96,7 @@ DATE_LINE_WORDS = frozenset({
     "p", "de", "du", "et"
 })  # fmt: skip
 _DATE_TOKEN_RE = re.compile(r"[A-Za-zÀ-ÿ]+")
+_WORD_RE = re.compile(r"\w+")
 ELLIPSIS_RE = re.compile(r"(?:\.{3,}|…)\s*[\"'”»)]*\s*$")
 _SENTENCE_END_RE = re.compile(r"[.!?…:;\"”»)]\s*$")
 #: Table rows and list items repeat by design (a header row per table, a spec in each card).
@@ -103,6 +121,8 @@ class RuleContext:
     link_keys: frozenset[str] = frozenset()
     profile: SiteProfile | None = None
     language: str | None = None
+    #: The page's own summary (meta description), which a standfirst heading repeats.
+    description: str | None = None
     #: Galleries keep their captions: the caption-repeat rule must not run on them.
     is_gallery: bool = False
     #: Link texts as a tuple, for prefix search of truncated fragments.
@@ -132,9 +152,17 @@ def strip_list_marker(line: str) -> str:
 
 
 def is_link_text(line: str, ctx: RuleContext) -> bool:
-    """The whole line is the text of one of the page's links (a teaser title, a menu entry)."""
+    """The line is (nearly all) the text of one of the page's links: a teaser title with a
+    ``[VIDEO]`` tag or a ``|`` after it, a menu entry."""
     key = line_key(strip_list_marker(line))
-    return len(key) >= 12 and key in ctx.link_keys
+    if len(key) < 12:
+        return False
+    if key in ctx.link_keys:
+        return True
+    if len(line) > SHORT_LINE:
+        return False
+    needed = LINK_SHARE * len(key)
+    return any(len(k) >= needed and k in key for k in ctx.link_key_list)
 
 
 def is_truncated_teaser(line: str, ctx: RuleContext) -> bool:
@@ -162,7 +190,7 @@ def _bare_url(lines: Sequence[str], i: int, ctx: RuleContext) -> bool:
     if "http" not in line and "www." not in line:
         return False
     rest = URL_RE.sub("", line)
-    return len(_DATE_TOKEN_RE.findall(rest)) <= 2
+    return len(_WORD_RE.findall(rest)) <= 2
 
 
 def _title_repeat(lines: Sequence[str], i: int, ctx: RuleContext) -> bool:
@@ -210,8 +238,27 @@ def _link_line(lines: Sequence[str], i: int, ctx: RuleContext) -> bool:
 
 
 def _furniture(lines: Sequence[str], i: int, ctx: RuleContext) -> bool:
-    line = lines[i].strip()
+    line = strip_list_marker(lines[i].strip())
     return len(line) <= 300 and bool(FURNITURE_RE.match(line))
+
+
+def _standfirst(lines: Sequence[str], i: int, ctx: RuleContext) -> bool:
+    """A heading at the top that repeats the page's description: the standfirst, kept apart
+    from the body by publishers (a paragraph repeating it is usually the lead: it stays)."""
+    if i > 1 or not ctx.description or not ctx.tags or ctx.tags[i] != "head":
+        return False
+    key, description = line_key(lines[i]), line_key(ctx.description)
+    return bool(key) and (
+        key == description or description.startswith(key) or key.startswith(description)
+    )
+
+
+def _promotion(lines: Sequence[str], i: int, ctx: RuleContext) -> bool:
+    """A subscription, membership or app pitch at the top or the bottom of the text."""
+    if EDGE_LINES <= i < len(lines) - EDGE_LINES:
+        return False
+    line = lines[i]
+    return len(line) <= 400 and bool(PROMOTION_RE.search(line))
 
 
 def _repeated_caption(lines: Sequence[str], i: int, ctx: RuleContext) -> bool:
@@ -251,6 +298,8 @@ RULES: tuple[Rule, ...] = (
     Rule("teaser-fragment", _teaser_fragment),
     Rule("link-line", _link_line),
     Rule("furniture", _furniture),
+    Rule("standfirst", _standfirst),
+    Rule("promotion", _promotion),
     Rule("date-line", _date_line),
     Rule("repeated-caption", _repeated_caption),
     Rule("site-recurring", _site_recurring),
