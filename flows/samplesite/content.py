@@ -364,7 +364,10 @@ def article_body(seed: int, site_no: int, head: Head, article_id: int, gallery: 
     caption = None
     caption_after: tuple[int, ...] = ()
     if gallery:
-        caption = f"{head.year} - {head.series_label} {head.place}"
+        event = head.series_label
+        if head.place not in event:  # "24 Heures du Mans" already says where
+            event = f"{event} {head.place}"
+        caption = f"{head.year} - {event}"
         caption_after = tuple(sorted(rng.sample(range(count - 1), k=min(count - 1, 3))))
     related_after = tuple(sorted(rng.sample(range(1, count - 1), k=min(count - 2, 2))))
     return Body(tuple(paragraphs), caption, caption_after, related_after, lead_rest)

@@ -140,7 +140,19 @@ def teaser(href: str, image: str, title: str, shown_title: str, excerpt: str) ->
     )
 
 
-def related_widget(label: str, links: list[tuple[str, str]]) -> str:
+def related_widget(
+    label: str, links: list[tuple[str, str]], inline: bool = False, excerpts: list[str] = ()
+) -> str:
+    """Related-articles box. ``inline`` is the older theme's markup: plain paragraphs inside
+    the body, which extractors keep unless a rule removes them (the seed's ``Lire aussi:``);
+    its teasers carry an excerpt cut with an ellipsis, a fragment that must not survive
+    cleaning."""
+    if inline:
+        items = "".join(
+            f'<p class="related-link"><a href="{attr(h)}">{esc(t)}</a><br>{esc(e)}</p>'
+            for (h, t), e in zip(links, excerpts, strict=True)
+        )
+        return f"<p><strong>{esc(label)}</strong></p>\n{items}"
     items = "".join(f'<li><a href="{attr(h)}">{esc(t)}</a></li>' for h, t in links)
     return (
         f'<aside class="related-posts"><p class="related-label">{esc(label)}</p>'
@@ -148,7 +160,13 @@ def related_widget(label: str, links: list[tuple[str, str]]) -> str:
     )
 
 
-def gallery_embed(href: str, image: str, caption: str) -> str:
+def gallery_embed(href: str, image: str, caption: str, inline: bool = False) -> str:
+    """Gallery embed with its caption; ``inline``: the caption is a plain paragraph (old theme)."""
+    if inline:
+        return (
+            f'<div class="wp-caption"><a href="{attr(href)}"><img src="{attr(image)}" alt="" '
+            f'width="640" height="360"></a></div>\n<p>{esc(caption)}</p>'
+        )
     return (
         f'<figure class="wp-block-gallery gallery-embed"><a href="{attr(href)}">'
         f'<img src="{attr(image)}" alt="" width="640" height="360"></a>'

@@ -361,15 +361,19 @@ class SampleSite:
 
     # --- pages ----------------------------------------------------------------------------------
 
-    def _teaser(self, spec: ArticleSpec) -> str:
-        head = self.head(spec)
+    def _excerpt(self, spec: ArticleSpec, limit: int) -> str:
+        """The start of an article's first paragraph, dateline dropped, always cut short."""
         if spec.copy_of is None:
-            lead = article_lead(self.seed, self.site_no, head, spec.article_id)
+            lead = article_lead(self.seed, self.site_no, self.head(spec), spec.article_id)
         else:
             lead = self.paragraphs(spec)[0]
-        lead = re.sub(r"^[A-Z]\.(?:[A-Z]\.)+, .+? - ", "", lead)  # teasers drop the dateline
+        lead = re.sub(r"^[A-Z]\.(?:[A-Z]\.)+, .+? - ", "", lead)
+        return r.truncate(lead, min(limit, len(lead) - 12), self.style.ellipsis)
+
+    def _teaser(self, spec: ArticleSpec) -> str:
+        head = self.head(spec)
         ellipsis = self.style.ellipsis
-        excerpt = r.truncate(lead, min(150, len(lead) - 12), ellipsis)
+        excerpt = self._excerpt(spec, 150)
         path = self.article_path(spec)
         return r.teaser(
             path, self.image_url(spec), head.title, r.truncate(head.title, 60, ellipsis), excerpt
@@ -494,24 +498,32 @@ class SampleSite:
         if body.gallery_caption:
             gallery = self.galleries[spec.article_id % len(self.galleries)]
             gallery_href = self.gallery_path(gallery)
+        # Half the articles use the old theme, whose widgets are plain paragraphs in the body:
+        # the noise of the seed pages, which extractors do not remove by themselves.
+        inline = spec.article_id % 2 == 0
         blocks = []
         for i, paragraph in enumerate(paragraphs):
             blocks.append(f"<p>{r.esc(paragraph)}</p>")
             if body.gallery_caption and i in body.caption_after:
-                blocks.append(r.gallery_embed(gallery_href, image, body.gallery_caption))
+                blocks.append(r.gallery_embed(gallery_href, image, body.gallery_caption, inline))
             if i in body.related_after and i < len(paragraphs) - 1:
                 k = body.related_after.index(i)
+                chosen = targets[3 * k : 3 * k + 3]
                 links = [
                     (self._link_variant(t, slot), self.head(t).title)
-                    for slot, t in enumerate(targets[3 * k : 3 * k + 3])
+                    for slot, t in enumerate(chosen)
                 ]
+                excerpts = [self._excerpt(t, 90) for t in chosen] if inline else []
                 if links:
-                    blocks.append(r.related_widget(texts["related"][k % 2], links))
+                    label = texts["related"][k % 2]
+                    blocks.append(r.related_widget(label, links, inline, excerpts))
         if body.gallery_caption:
             footer = texts["gallery_footer"] + body.gallery_caption
-            blocks.append(
-                f'<div class="gallery-footer"><a href="{gallery_href}">{r.esc(footer)}</a></div>'
-            )
+            if inline:  # plain text, as the seed's "Galerie: 2017 - ..." line
+                blocks.append(f"<p>{r.esc(footer)}</p>")
+            else:
+                link = f'<a href="{gallery_href}">{r.esc(footer)}</a>'
+                blocks.append(f'<div class="gallery-footer">{link}</div>')
         tags = " ".join(
             f'<a rel="tag" href="/tag/{tag_slug(t)}/">{r.esc(t)}</a>' for t in head.tags
         )
