@@ -365,3 +365,15 @@ def test_concurrent_requests_and_head_are_served(served) -> None:
     with urllib.request.urlopen(request, timeout=10) as response:
         assert response.status == 200 and response.read() == b""
         assert int(response.headers["Content-Length"]) > 0
+
+
+def test_path_patterns_tell_articles_and_galleries_apart(sites) -> None:
+    for site in sites.values():
+        for truth in site.truth():
+            if truth.status != 200:  # the dead link looks like a deleted article, on purpose
+                continue
+            paths = (truth.path, site.twin_path(truth.path))
+            is_article = [bool(re.match(site.article_path_regex, p)) for p in paths]
+            is_gallery = [bool(re.match(site.gallery_path_regex, p)) for p in paths]
+            assert is_article == [truth.kind == "article" and truth.reachable] * 2, truth.path
+            assert is_gallery == [truth.kind == "gallery"] * 2, truth.path

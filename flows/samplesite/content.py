@@ -227,6 +227,32 @@ class _Slots(dict):
         raise KeyError(key)
 
 
+# French contractions the templates cannot know in advance ("à Le Mans" -> "au Mans",
+# "de ELMS" -> "d'ELMS", "le IMSA" -> "l'IMSA").
+_FR_CONTRACTIONS = (
+    (re.compile(r"\b(du|de|Le|le) 24 Heures du Mans"), lambda m: _FR_PLURAL[m.group(1)]),
+    (re.compile(r"\bà Le (?=[A-Z])"), lambda m: "au "),
+    (re.compile(r"\bde Le (?=[A-Z])"), lambda m: "du "),
+    (re.compile(r"\b(de|du) ([AEIOU])"), lambda m: "d'" + m.group(2)),
+    (re.compile(r"\b(Le|le) ([AEIOU])"), lambda m: m.group(1)[0] + "'" + m.group(2)),
+)
+_FR_PLURAL = {
+    "du": "des 24 Heures du Mans",
+    "de": "des 24 Heures du Mans",
+    "Le": "Les 24 Heures du Mans",
+    "le": "les 24 Heures du Mans",
+}
+
+
+def _fill(template: str, slots: _Slots) -> str:
+    """A template with its slots filled, French contractions applied."""
+    text = template.format_map(slots)
+    if slots.head.language == "fr":
+        for pattern, repl in _FR_CONTRACTIONS:
+            text = pattern.sub(repl, text)
+    return text
+
+
 def _slots(rng: random.Random, head: Head, car: Car) -> _Slots:
     return _Slots(rng, head, car)
 
@@ -234,7 +260,7 @@ def _slots(rng: random.Random, head: Head, car: Car) -> _Slots:
 def _sentence(rng: random.Random, head: Head, car: Car, templates: tuple[str, ...]) -> str:
     if not car.entry.cls:
         templates = tuple(t for t in templates if "{cls}" not in t) or templates
-    text = _pick(rng, templates).format_map(_slots(rng, head, car))
+    text = _fill(_pick(rng, templates), _slots(rng, head, car))
     return text[0].upper() + text[1:]
 
 
@@ -312,7 +338,7 @@ def _lead(rng: random.Random, head: Head) -> tuple[int, str, str]:
     texts = TEXTS[head.language]
     count = _between(rng, 4, 10)
     car = head.cars[0]
-    opening = _pick(rng, texts["opening"]).format_map(_slots(rng, head, car))
+    opening = _fill(_pick(rng, texts["opening"]), _slots(rng, head, car))
     lead_rest = _sentence(rng, head, car, _entry_templates(texts, car))
     first = f"{opening} {lead_rest}"
     if rng.random() < 0.35:
@@ -352,7 +378,7 @@ def article_body(seed: int, site_no: int, head: Head, article_id: int, gallery: 
             paragraphs.append(" ".join(sentences))
         elif (rng.random() < 0.3 or not races[0]) and (quote := deal("quote")):
             tail = _pick(rng, texts["quote_tail"])
-            paragraphs.append(f"{quote} {tail}".format_map(_slots(rng, head, car)))
+            paragraphs.append(_fill(f"{quote} {tail}", _slots(rng, head, car)))
             if rng.random() < 0.4 and len(paragraphs) < count and (more := deal("quote_more")):
                 paragraphs.append(_sentence(rng, head, car, (more,)))
         elif races[0]:
@@ -385,7 +411,7 @@ def edited_paragraphs(seed: int, site_no: int, head: Head, body: Body, article_i
     paragraphs = list(body.paragraphs)
     paragraphs[1] = f"{paragraphs[1]} {texts['edit_sentence']}"
     car = head.cars[0]
-    paragraphs.append(texts["update"].format_map(_slots(rng, head, car)))
+    paragraphs.append(_fill(texts["update"], _slots(rng, head, car)))
     return tuple(paragraphs)
 
 
@@ -396,7 +422,7 @@ def copied_paragraphs(seed: int, site_no: int, head: Head, body: Body, spec: Art
     rng = _rng(seed, site_no, spec.article_id, 4)
     paragraphs = list(body.paragraphs)
     if spec.copy_of.new_opening:
-        opening = _pick(rng, texts["opening"]).format_map(_slots(rng, head, head.cars[0]))
+        opening = _fill(_pick(rng, texts["opening"]), _slots(rng, head, head.cars[0]))
         paragraphs[0] = f"{texts['rewrite_opening']}{opening} {body.lead_rest}"
     if spec.copy_of.source_footer:
         paragraphs.append(_pick(rng, texts["source_footer"]))
@@ -425,8 +451,8 @@ def gallery_text(seed: int, site_no: int, language: str, spec: GallerySpec) -> G
     head = Head("", "", language, series, label, place, year, cars, author)
     texts = TEXTS[language]
     slots = _slots(rng, head, cars[0])
-    head = _with_title(head, _pick(rng, texts["gallery_title"]).format_map(slots))
-    standfirst = _pick(rng, texts["gallery_standfirst"]).format_map(slots)
+    head = _with_title(head, _fill(_pick(rng, texts["gallery_title"]), slots))
+    standfirst = _fill(_pick(rng, texts["gallery_standfirst"]), slots)
     deck = rng.sample(texts["caption"], k=len(texts["caption"]))
     if not all(car.entry.cls for car in cars):
         deck = [t for t in deck if "{cls}" not in t]

@@ -122,7 +122,28 @@ class SampleSite:
         """Where a crawler starts: home page, sitemap index and feed (robots.txt names sitemaps)."""
         return (self.home_path, self.sitemap_path, self.feed_path)
 
+    @property
+    def feed_paths(self) -> tuple[str, ...]:
+        return (self.style.feed_path,)
+
+    @property
+    def sitemap_paths(self) -> tuple[str, ...]:
+        """The sitemap index; robots.txt names it (and the news sitemap) too."""
+        return (self.sitemap_path,)
+
+    @property
+    def article_path_regex(self) -> str:
+        """Matches the path of every published article, trailing-slash twin included
+        (drafts excluded: robots.txt forbids them anyway)."""
+        day = r"\d{4}/\d{2}/" if self.language == "fr" else r"\d{4}/\d{2}/\d{2}/"
+        return rf"^{re.escape(self.style.article_prefix)}{day}[a-z0-9-]+-\d+/?$"
+
+    @property
+    def gallery_path_regex(self) -> str:
+        return rf"^{re.escape(self.style.gallery_prefix)}[a-z0-9-]+-\d+/?$"
+
     def url(self, path: str) -> str:
+        """Absolute URL of a site-relative path (with the server's address once served)."""
         return self.base_url + path
 
     @cached_property
