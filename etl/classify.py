@@ -32,7 +32,7 @@ _CHROME_CLASS_RE = re.compile(
     re.I,
 )
 _TEASER_HEADINGS = ("h1", "h2", "h3", "h4", "h5")
-_CAPTION_XPATH = './/*[contains(@class, "caption") or contains(@class, "legend")]'
+_CAPTION_XPATH = './/*[@class][contains(@class, "caption") or contains(@class, "legend")]'
 _CAPTION_CLASS_RE = re.compile(r"caption|legend|legende|légende", re.I)
 
 #: At least this many teasers make an index page (one related widget has fewer).

@@ -53,15 +53,19 @@ def extract_lines(tree: HtmlElement, url: str | None) -> list[str]:
     return extract_main_text(tree, url).lines
 
 
+#: Only links whose text could be a title are read (menus are made of short ones), plus the
+#: titles and image alt texts of links, which carry a teaser's full title.
+_LINK_TEXT_XPATH = f".//a[string-length(normalize-space(.)) >= {MIN_LINK_KEY_CHARS}]"
+_LINK_ATTRIBUTE_XPATH = ".//a/@title | .//a//img/@alt"
+
+
 def link_texts(tree: HtmlElement) -> list[str]:
     """Line keys of every link's text, title and image alt text (a teaser's full title)."""
     keys: dict[str, None] = {}
-    for link in tree.iter("a"):
-        candidates = [link.text_content(), link.get("title")]
-        candidates.extend(image.get("alt") for image in link.iter("img"))
-        for candidate in candidates:
-            if candidate:
-                key = line_key(candidate)
-                if len(key) >= MIN_LINK_KEY_CHARS:
-                    keys.setdefault(key, None)
+    candidates = [link.text_content() for link in tree.xpath(_LINK_TEXT_XPATH)]
+    candidates.extend(str(value) for value in tree.xpath(_LINK_ATTRIBUTE_XPATH))
+    for candidate in candidates:
+        key = line_key(candidate)
+        if len(key) >= MIN_LINK_KEY_CHARS:
+            keys.setdefault(key, None)
     return list(keys)

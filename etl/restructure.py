@@ -56,6 +56,42 @@ def unwrap_layout_tables(tree: HtmlElement) -> int:
     return len(layout)
 
 
+#: Tooltips and hover cards: shown on demand next to a word, never part of the sentence.
+#: (Hidden elements are left alone: trafilatura drops ``display:none`` itself, and "read
+#: more" expanders hide the rest of many articles the same way.)
+_POPUP_XPATH = (
+    ".//*[@class][contains(@class, 'tooltip') or contains(@class, 'popover') or "
+    "contains(@class, 'hovercard')]"
+)
+#: A span inside a paragraph holding a picture and several links is a hover card (a person's
+#: photo and latest articles), whatever its class; the innermost such span is the card.
+_SPAN_WITH_IMAGE_XPATH = ".//p//span[.//img]"
+_CARD_MIN_LINKS = 2
+
+
+def _is_inline_card(span: HtmlElement) -> bool:
+    if sum(1 for _ in span.iter("a")) < _CARD_MIN_LINKS:
+        return False
+    return not any(
+        inner.find(".//img") is not None and sum(1 for _ in inner.iter("a")) >= _CARD_MIN_LINKS
+        for inner in span.iterdescendants("span")
+    )
+
+
+def drop_popups(tree: HtmlElement) -> int:
+    """Remove tooltips and hover cards from the text they decorate; return how many."""
+    dropped = 0
+    cards = [span for span in tree.xpath(_SPAN_WITH_IMAGE_XPATH) if _is_inline_card(span)]
+    for element in [*tree.xpath(_POPUP_XPATH), *cards]:
+        if element.tag not in ("html", "body", "head") and element.getparent() is not None:
+            element.drop_tree()
+            dropped += 1
+    return dropped
+
+
+_CLASSED_WITH_PARAGRAPHS_XPATH = ".//div[@class][p] | .//section[@class][p]"
+
+
 def _running_paragraphs(element: HtmlElement) -> int:
     return sum(1 for p in element.iterchildren("p") if len(p.text_content()) >= RUNNING_TEXT_CHARS)
 
@@ -67,11 +103,10 @@ def _nested(a: HtmlElement, b: HtmlElement) -> bool:
 def join_split_bodies(tree: HtmlElement) -> int:
     """Move the content of later twin body containers into the first; return how many joined."""
     groups: dict[tuple[str, str], list[HtmlElement]] = defaultdict(list)
-    for element in tree.iter("div", "section"):
+    for element in tree.xpath(_CLASSED_WITH_PARAGRAPHS_XPATH):
         classes = element.get("class")
         if (
-            classes
-            and _BODY_CLASS_RE.search(classes)
+            _BODY_CLASS_RE.search(classes)
             and not _NOT_BODY_CLASS_RE.search(classes)
             and _running_paragraphs(element) >= MIN_TWIN_PARAGRAPHS
         ):

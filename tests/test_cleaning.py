@@ -303,3 +303,16 @@ def test_an_article_body_split_around_an_ad_is_extracted_whole() -> None:
         "</body></html>"
     )
     assert [spaced(p) for p in clean(html).paragraphs] == list(PARAGRAPHS)
+
+
+def test_hover_cards_inside_a_sentence_are_not_text() -> None:
+    card = (
+        '<span class="people"><a href="/p/cammish">Dan Cammish</a><span class="card"><span>'
+        '<img src="/cammish.jpg" alt=""><a href="/p/cammish">Dan Cammish</a>'
+        '<a href="/a/9">Cammish signe chez Porsche pour la saison 2018 de Carrera Cup</a>'
+        "</span></span></span>"
+    )
+    first = escape(PARAGRAPHS[2]).replace("Dan Cammish", card, 1)
+    page = clean(article_html().replace(escape(PARAGRAPHS[2]), first))
+    assert spaced(page.paragraphs[2]) == PARAGRAPHS[2]
+    assert "Cammish signe chez Porsche" not in page.text
