@@ -1,0 +1,121 @@
+"""The raw-page pipeline: store every fetched HTML page in ``raw_pages``, in batches.
+
+Writes go through the storage layer's ``etl.store.save_raw_pages`` (an idempotent upsert by
+URL), so a re-crawl never duplicates a page. Pages are buffered and written every
+PITBOARD_BATCH_SIZE items or PITBOARD_FLUSH_SECONDS seconds, whichever comes first, and on close.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import TYPE_CHECKING, Self
+
+from scrapy.exceptions import DropItem
+from twisted.internet import task
+
+from crawler.items import PageItem
+from etl.pages import RawPage
+
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
+    from sqlalchemy.engine import Engine
+
+log = logging.getLogger(__name__)
+
+STORED_CONTENT_TYPES = ("text/html", "application/xhtml+xml")
+
+
+def is_html(headers: dict[str, str], body: bytes) -> bool:
+    """True for an HTML body: by Content-Type, or by its first bytes when the type is missing."""
+    content_type = next((v for k, v in headers.items() if k.lower() == "content-type"), "")
+    if content_type:
+        return content_type.split(";", 1)[0].strip().lower() in STORED_CONTENT_TYPES
+    head = body[:512].lstrip().lower()
+    return head.startswith((b"<!doctype html", b"<html")) or b"<html" in head
+
+
+class RawPagePipeline:
+    """Buffer pages and save them with ``save_raw_pages``; log what was stored."""
+
+    def __init__(
+        self,
+        crawler: Crawler,
+        database_url: str | None,
+        batch_size: int = 100,
+        flush_seconds: float = 5.0,
+    ) -> None:
+        self.crawler = crawler
+        self.database_url = database_url
+        self.batch_size = max(1, batch_size)
+        self.flush_seconds = flush_seconds
+        self.buffer: list[RawPage] = []
+        self.engine: Engine | None = None
+        self.received = self.written = 0
+        self._last_flush = time.monotonic()
+        self._timer: task.LoopingCall | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        settings = crawler.settings
+        return cls(
+            crawler,
+            settings.get("PITBOARD_DATABASE_URL") or None,
+            batch_size=settings.getint("PITBOARD_BATCH_SIZE", 100),
+            flush_seconds=settings.getfloat("PITBOARD_FLUSH_SECONDS", 5.0),
+        )
+
+    def open_spider(self) -> None:
+        from etl.database import describe, get_engine
+
+        self.engine = get_engine(self.database_url)
+        log.info("pitboard: storing raw pages in %s", describe(self.engine.url))
+        if self.flush_seconds > 0:
+            self._timer = task.LoopingCall(self._flush_if_due)
+            self._timer.start(self.flush_seconds, now=False)
+
+    def process_item(self, item: PageItem) -> PageItem:
+        if not isinstance(item, PageItem):
+            return item
+        if not is_html(item.headers, item.body):
+            self.crawler.stats.inc_value("pitboard/skipped_not_html")
+            raise DropItem(f"not HTML, not stored: {item.url}", log_level="INFO")
+        self.buffer.append(
+            RawPage(
+                site=item.site,
+                url=item.url,
+                final_url=item.final_url,
+                status=item.status,
+                headers=item.headers,
+                body=item.body,
+                fetched_at=item.fetched_at,
+            )
+        )
+        self.received += 1
+        if len(self.buffer) >= self.batch_size:
+            self.flush()
+        return item
+
+    def _flush_if_due(self) -> None:
+        if self.buffer and time.monotonic() - self._last_flush >= self.flush_seconds:
+            self.flush()
+
+    def flush(self) -> None:
+        """Write the buffered pages in one transaction (a failed batch raises; nothing half)."""
+        from etl.store import save_raw_pages
+
+        self._last_flush = time.monotonic()
+        if not self.buffer or self.engine is None:
+            return
+        batch, self.buffer = self.buffer, []
+        changed = save_raw_pages(self.engine, batch)
+        self.written += len(batch)
+        self.crawler.stats.inc_value("pitboard/raw_pages_saved", len(batch))
+        self.crawler.stats.inc_value("pitboard/raw_pages_new_or_changed", changed)
+        log.info("pitboard: saved %d raw pages (%d new or changed)", len(batch), changed)
+
+    def close_spider(self) -> None:
+        if self._timer is not None and self._timer.running:
+            self._timer.stop()
+        self.flush()
+        log.info("pitboard: %d pages received, %d saved", self.received, self.written)

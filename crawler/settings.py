@@ -1,0 +1,74 @@
+"""Scrapy settings for Pitboard's crawler: polite, bounded, and storing into PostgreSQL.
+
+Every value can be overridden per run (``scrapy crawl NAME -s SETTING=value``); the Pitboard
+ones at the end are read by the raw-page pipeline and the conditional-request middleware.
+Per-site politeness overrides live in the site descriptions (``crawler/sites.py``).
+"""
+
+import os
+
+BOT_NAME = "pitboard"
+
+SPIDER_MODULES = ["crawler.spiders"]
+NEWSPIDER_MODULE = "crawler.spiders"
+
+# An honest User-Agent that says who we are and where to complain.
+USER_AGENT = os.environ.get(
+    "PITBOARD_USER_AGENT", "Pitboard/0.1 (+https://github.com/pitboard/pitboard)"
+)
+ROBOTSTXT_OBEY = True
+
+# Politeness: AutoThrottle adapts the delay to each server's latency.
+CONCURRENT_REQUESTS = 16
+CONCURRENT_REQUESTS_PER_DOMAIN = 4
+DOWNLOAD_DELAY = 0.25
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 1.0
+AUTOTHROTTLE_MAX_DELAY = 30.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 2.0
+
+# Bounds: no page is worth more than 10 MB, no server more than 30 s per answer.
+DOWNLOAD_MAXSIZE = 10 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 2 * 1024 * 1024
+DOWNLOAD_TIMEOUT = 30
+RETRY_ENABLED = True
+RETRY_TIMES = 2
+RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
+REDIRECT_MAX_TIMES = 5
+
+# Raw pages must be what the site sent now, not what a cache kept.
+HTTPCACHE_ENABLED = False
+# Scrapy 2.19's RemoteControl serves a code-running endpoint on 127.0.0.1: never wanted here.
+REMOTE_CONTROL_ENABLED = False
+TELNETCONSOLE_ENABLED = False
+COOKIES_ENABLED = False
+
+# One page, one fetch: requests leave canonicalised and are deduplicated by URL identity.
+REQUEST_FINGERPRINTER_CLASS = "crawler.middlewares.UrlIdentityFingerprinter"
+SPIDER_MIDDLEWARES = {
+    "crawler.middlewares.CanonicalUrlMiddleware": 950,
+}
+DOWNLOADER_MIDDLEWARES = {
+    "crawler.middlewares.OnSiteOnlyMiddleware": 50,
+    "crawler.middlewares.ConditionalRequestMiddleware": 650,
+}
+ITEM_PIPELINES = {
+    "crawler.pipelines.RawPagePipeline": 300,
+}
+
+DEPTH_PRIORITY = 0
+SCHEDULER_PRIORITY_QUEUE = "scrapy.pqueues.DownloaderAwarePriorityQueue"
+FEED_EXPORT_ENCODING = "utf-8"
+LOG_LEVEL = "INFO"
+
+# --- Pitboard ----------------------------------------------------------------------------------
+# Where raw pages go: a SQLAlchemy URL (psycopg2); unset means the embedded PostgreSQL.
+PITBOARD_DATABASE_URL = os.environ.get("PITBOARD_DATABASE_URL") or None
+# The pipeline writes a batch every N pages or every S seconds, whichever comes first.
+PITBOARD_BATCH_SIZE = 100
+PITBOARD_FLUSH_SECONDS = 5.0
+# Incremental crawls: revalidate stored article pages (If-None-Match / If-Modified-Since) and
+# skip those whose sitemap lastmod is not newer than the stored copy. The loader is a function
+# (site name, database URL or None) -> {url identity: KnownPage}; see crawler.middlewares.
+PITBOARD_CONDITIONAL_REQUESTS = True
+PITBOARD_KNOWN_PAGES_LOADER = "crawler.middlewares.known_pages_from_raw_pages"

@@ -1,0 +1,315 @@
+"""What Pitboard knows about each site it crawls, as data: one description per site.
+
+A description says where discovery starts (home and section pages, sitemaps, feeds, robots.txt),
+which URLs are articles, which pages are listings worth following for their links, which URLs
+never to follow, how often to crawl and how gently. The one generic spider
+(``crawler.spiders.site_spider``) reads nothing else, so adding a site is adding a description.
+
+Paths and patterns are site-relative (path plus query), so the sample sites, whose address is
+only known at run time (``-a base_url=http://127.0.0.1:PORT``), are described like the others.
+
+What was verified for the real sites (there is no internet access where this was written; the
+evidence is other public code and documents that cite these sites' URLs):
+- endurance-info.com: Drupal (files under /sites/default/files/), a feed at /rss.xml is listed
+  by third-party feed readers. Article URL shape NOT verified: the patterns are deliberately broad.
+- 24h-lemans.com: news articles at /en/news/<slug>-<id> (many citations); the French section
+  path /fr/actualites is assumed from the site's /fr/ tree, not seen.
+- fiawec.com and europeanlemansseries.com (same ACO platform): articles at
+  /en/news/<slug>/<id> (many citations). Their feed addresses are not verified.
+- dailysportscar.com: WordPress, articles at /YYYY/MM/DD/<slug>.html, feed /feed/ (verified
+  through several feed lists and the articles they link).
+- sportscar365.com: WordPress, articles at /<series>[/<sub-series>]/<slug>/, feed /feed/
+  (verified through feed lists and article links).
+Sitemaps of real sites are found through their robots.txt ``Sitemap:`` lines rather than
+guessed, so an unverified sitemap address can never cause a crawl of the wrong thing.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, replace
+from functools import cached_property
+from urllib.parse import urljoin, urlsplit
+
+USER_AGENT_CONTACT = "+https://github.com/pitboard/pitboard"
+
+
+@dataclass(frozen=True, slots=True)
+class Politeness:
+    """Per-site overrides of the project-wide politeness settings (None keeps the default)."""
+
+    download_delay: float | None = None
+    concurrent_requests_per_domain: int | None = None
+    autothrottle_target_concurrency: float | None = None
+
+    def as_settings(self) -> dict[str, float | int]:
+        """The Scrapy settings these overrides stand for."""
+        names = {
+            "DOWNLOAD_DELAY": self.download_delay,
+            "CONCURRENT_REQUESTS_PER_DOMAIN": self.concurrent_requests_per_domain,
+            "AUTOTHROTTLE_TARGET_CONCURRENCY": self.autothrottle_target_concurrency,
+        }
+        return {name: value for name, value in names.items() if value is not None}
+
+
+@dataclass(frozen=True)
+class SiteDescription:
+    """One site, declaratively.
+
+    ``base_url`` is None for a site whose address is given at run time (see ``bind``).
+    ``article_patterns`` and ``follow_patterns`` are regular expressions searched in the
+    site-relative target (path, plus ``?query`` when there is one); ``deny_patterns`` win over
+    both. Articles are always followed; listings (index pages, pagination, tags, galleries) are
+    followed for their links. ``cadence`` is a cron expression for the scheduler.
+    """
+
+    name: str
+    languages: tuple[str, ...]
+    base_url: str | None
+    start_paths: tuple[str, ...] = ("/",)
+    sitemap_paths: tuple[str, ...] = ()
+    robots_sitemaps: bool = True
+    feed_paths: tuple[str, ...] = ()
+    article_patterns: tuple[str, ...] = ()
+    follow_patterns: tuple[str, ...] = ()
+    deny_patterns: tuple[str, ...] = ()
+    allowed_domains: tuple[str, ...] = ()
+    cadence: str = "0 */6 * * *"
+    politeness: Politeness = field(default_factory=Politeness)
+    sample: bool = False
+
+    @property
+    def language(self) -> str:
+        """The site's languages as one label (``fr``, ``en``, ``fr/en``)."""
+        return "/".join(self.languages)
+
+    def bind(self, base_url: str) -> SiteDescription:
+        """This site served at ``base_url`` (scheme, host and port, no path)."""
+        parts = urlsplit(base_url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError(f"base_url must look like http://host[:port], got {base_url!r}")
+        root = f"{parts.scheme}://{parts.netloc}"
+        return replace(self, base_url=root, allowed_domains=(parts.hostname,))
+
+    def absolute(self, path: str) -> str:
+        """``path`` on this site."""
+        if self.base_url is None:
+            raise ValueError(f"{self.name} has no base URL: pass -a base_url=http://host:port")
+        return urljoin(self.base_url + "/", path)
+
+    # The compiled patterns are cached per instance; a frozen dataclass without slots keeps a
+    # __dict__ for cached_property.
+    @cached_property
+    def _articles(self) -> tuple[re.Pattern[str], ...]:
+        return tuple(re.compile(p) for p in self.article_patterns)
+
+    @cached_property
+    def _follow(self) -> tuple[re.Pattern[str], ...]:
+        return tuple(re.compile(p) for p in self.follow_patterns)
+
+    @cached_property
+    def _deny(self) -> tuple[re.Pattern[str], ...]:
+        return tuple(re.compile(p) for p in self.deny_patterns)
+
+    def is_on_site(self, url: str) -> bool:
+        """True when ``url`` belongs to this site: same scheme-less origin, port included.
+
+        Scrapy's offsite filter compares host names only, which would let another server on
+        127.0.0.1 in; the sample sites differ only by port.
+        """
+        if self.base_url is None:
+            return False
+        parts, base = urlsplit(url), urlsplit(self.base_url)
+        host = (parts.hostname or "").lower()
+        if parts.scheme not in ("http", "https"):
+            return False
+        if self.sample:
+            return host == base.hostname and parts.port == base.port
+        return any(host == d or host.endswith("." + d) for d in self.allowed_domains)
+
+    def is_denied(self, url: str) -> bool:
+        return any(p.search(_target(url)) for p in self._deny)
+
+    def is_article(self, url: str) -> bool:
+        """True when ``url`` is on the site, not denied, and shaped like an article."""
+        return (
+            self.is_on_site(url)
+            and not self.is_denied(url)
+            and any(p.search(_target(url)) for p in self._articles)
+        )
+
+    def should_follow(self, url: str) -> bool:
+        """True when a link to ``url`` is worth fetching: an article or a listing of this site."""
+        if not self.is_on_site(url) or self.is_denied(url):
+            return False
+        target = _target(url)
+        return any(p.search(target) for p in self._articles + self._follow)
+
+
+def _target(url: str) -> str:
+    parts = urlsplit(url)
+    return (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+
+
+# Shared by every site: links that are never pages worth storing.
+COMMON_DENY = (
+    r"/(wp-admin|wp-login\.php|wp-json|xmlrpc\.php|cart|checkout|my-account|login|user)(/|$)",
+    r"[?&](replytocom|share|print|amp|s|search)=",
+    r"/(feed|rss|atom)/?$",
+    r"\.(pdf|jpe?g|png|gif|webp|svg|mp4|mp3|zip|css|js|xml|ics)$",
+)
+
+ENDURANCE_INFO = SiteDescription(
+    name="endurance-info",
+    languages=("fr",),
+    base_url="https://www.endurance-info.com",
+    start_paths=("/", "/actualites"),
+    feed_paths=("/rss.xml",),
+    # Unverified URL shape: a slug of at least three hyphenated words, optionally followed by
+    # a numeric id, under any section.
+    article_patterns=(r"^/(?:[a-z0-9-]+/)*[a-z0-9]+(?:-[a-z0-9]+){2,}(?:-\d+)?/?$",),
+    follow_patterns=(r"^/actualites/?(\?page=\d+)?$", r"^/(wec|elms|imsa|gt|le-mans)[a-z0-9-]*/?$"),
+    deny_patterns=(*COMMON_DENY, r"^/(calendrier|classement|resultats|boutique)"),
+    allowed_domains=("endurance-info.com",),
+    cadence="15 */2 * * *",
+)
+
+LE_MANS_24H = SiteDescription(
+    name="24h-lemans",
+    languages=("fr", "en"),
+    base_url="https://www.24h-lemans.com",
+    start_paths=("/fr/actualites", "/en/news"),
+    article_patterns=(r"^/(fr/actualites|en/news)/[a-z0-9-]+-\d+/?$",),
+    follow_patterns=(r"^/(fr/actualites|en/news)/?(\?page=\d+)?$",),
+    deny_patterns=(*COMMON_DENY, r"^/(fr|en)/(billetterie|tickets|boutique|shop)"),
+    allowed_domains=("24h-lemans.com",),
+    cadence="30 */6 * * *",
+)
+
+FIA_WEC = SiteDescription(
+    name="fiawec",
+    languages=("en", "fr"),
+    base_url="https://www.fiawec.com",
+    start_paths=("/en/news", "/fr/news"),
+    article_patterns=(r"^/(en|fr)/news/[a-z0-9-]+/\d+/?$",),
+    follow_patterns=(r"^/(en|fr)/news/?(\?page=\d+)?$",),
+    deny_patterns=(*COMMON_DENY, r"^/(en|fr)/(live|tickets|shop)"),
+    allowed_domains=("fiawec.com",),
+    cadence="0 */4 * * *",
+)
+
+ELMS = SiteDescription(
+    name="europeanlemansseries",
+    languages=("en", "fr"),
+    base_url="https://www.europeanlemansseries.com",
+    start_paths=("/en/news", "/fr/news"),
+    article_patterns=(r"^/(en|fr)/news/[a-z0-9-]+/\d+/?$",),
+    follow_patterns=(r"^/(en|fr)/news/?(\?page=\d+)?$",),
+    deny_patterns=(*COMMON_DENY, r"^/(en|fr)/(live|tickets|shop)"),
+    allowed_domains=("europeanlemansseries.com",),
+    cadence="0 */6 * * *",
+)
+
+DAILYSPORTSCAR = SiteDescription(
+    name="dailysportscar",
+    languages=("en",),
+    base_url="https://www.dailysportscar.com",
+    feed_paths=("/feed/",),
+    article_patterns=(r"^/\d{4}/\d{2}/\d{2}/[a-z0-9-]+\.html$",),
+    follow_patterns=(r"^/(page/\d+/?)?$", r"^/category/[a-z0-9-]+/(page/\d+/)?$"),
+    deny_patterns=(*COMMON_DENY, r"^/(subscribe|subscribers|shop)"),
+    allowed_domains=("dailysportscar.com",),
+    cadence="0 * * * *",
+    politeness=Politeness(download_delay=2.0, concurrent_requests_per_domain=2),
+)
+
+SPORTSCAR365 = SiteDescription(
+    name="sportscar365",
+    languages=("en",),
+    base_url="https://sportscar365.com",
+    feed_paths=("/feed/",),
+    # /<series>/<slug>/ or /<series>/<sub-series>/<slug>/; listing and tag paths are excluded
+    # below by the deny list and by the "page" segment.
+    article_patterns=(
+        r"^/(?!category/|tag/|author/|page/)[a-z0-9-]+/(?:[a-z0-9-]+/)?[a-z0-9]+(?:-[a-z0-9]+){2,}/$",
+    ),
+    follow_patterns=(r"^/(page/\d+/)?$", r"^/category/[a-z0-9/-]+/(page/\d+/)?$"),
+    deny_patterns=(*COMMON_DENY, r"^/(tag|author)/"),
+    allowed_domains=("sportscar365.com",),
+    cadence="0 * * * *",
+    politeness=Politeness(download_delay=2.0, concurrent_requests_per_domain=2),
+)
+
+# The generated sample sites (flows/samplesite). The crawler must not import flows, so their
+# shape is written here as data; tests/test_crawler_sites.py checks it against the generator.
+SAMPLE_FR = SiteDescription(
+    name="sample-fr",
+    languages=("fr",),
+    base_url=None,
+    start_paths=("/",),
+    sitemap_paths=("/sitemap.xml",),
+    feed_paths=("/feed/",),
+    article_patterns=(r"^/actualites/\d{4}/\d{2}/[a-z0-9-]+-\d+/?$",),
+    follow_patterns=(
+        r"^/$",
+        r"^/actualites/(page/\d+/)?$",
+        r"^/tag/[a-z0-9-]+/(page/\d+/)?$",
+        r"^/galeries/",
+        r"^/article\.php\?id=\d+$",
+    ),
+    deny_patterns=COMMON_DENY,
+    cadence="*/30 * * * *",
+    sample=True,
+)
+
+SAMPLE_EN = SiteDescription(
+    name="sample-en",
+    languages=("en",),
+    base_url=None,
+    start_paths=("/",),
+    sitemap_paths=("/sitemap.xml",),
+    feed_paths=("/rss.xml",),
+    article_patterns=(r"^/news/\d{4}/\d{2}/\d{2}/[a-z0-9-]+-\d+/?$",),
+    follow_patterns=(
+        r"^/$",
+        r"^/news/(page/\d+/)?$",
+        r"^/tag/[a-z0-9-]+/(page/\d+/)?$",
+        r"^/galleries/",
+        r"^/index\.php\?id=\d+$",
+    ),
+    deny_patterns=COMMON_DENY,
+    cadence="*/30 * * * *",
+    sample=True,
+)
+
+SITES: dict[str, SiteDescription] = {
+    site.name: site
+    for site in (
+        ENDURANCE_INFO,
+        LE_MANS_24H,
+        FIA_WEC,
+        ELMS,
+        DAILYSPORTSCAR,
+        SPORTSCAR365,
+        SAMPLE_FR,
+        SAMPLE_EN,
+    )
+}
+
+
+def real_sites() -> list[SiteDescription]:
+    """The sites on the internet, in registry order."""
+    return [site for site in SITES.values() if not site.sample]
+
+
+def sample_sites() -> list[SiteDescription]:
+    """The generated sites, whose address is given at run time."""
+    return [site for site in SITES.values() if site.sample]
+
+
+def get_site(name: str) -> SiteDescription:
+    """The description named ``name``; KeyError names the known sites."""
+    try:
+        return SITES[name]
+    except KeyError:
+        raise KeyError(f"unknown site {name!r}; known: {', '.join(SITES)}") from None

@@ -1,0 +1,257 @@
+"""The one generic spider: everything it knows about a site comes from the site's description.
+
+Discovery, in order of priority: robots.txt ``Sitemap:`` lines, the described sitemaps (indexes,
+news sitemaps, plain URL sets, gzipped or not), the described feeds (RSS and Atom), then the
+start pages and every listing and article link found in fetched pages. Every fetched page
+(article, listing, gallery, or the error page of a dead link) becomes a ``PageItem``; robots.txt,
+sitemaps and feeds are read, never stored.
+
+Spider arguments: ``base_url`` (required for the sample sites: ``http://127.0.0.1:PORT``) and
+``max_pages`` (stop after about N responses: sets CLOSESPIDER_PAGECOUNT).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime
+from typing import Any, ClassVar, Self
+
+from scrapy import Request, Spider
+from scrapy.crawler import Crawler
+from scrapy.exceptions import IgnoreRequest
+from scrapy.http import Response, TextResponse
+from scrapy.linkextractors import LinkExtractor
+from scrapy.selector import Selector
+from scrapy.spidermiddlewares.httperror import HttpError
+from scrapy.utils.gz import gunzip, gzip_magic_number
+from scrapy.utils.sitemap import Sitemap, sitemap_urls_from_robots
+from twisted.python.failure import Failure
+
+from crawler.items import PageItem
+from crawler.middlewares import KnownPage, url_identity
+from crawler.sites import SiteDescription
+
+log = logging.getLogger(__name__)
+
+# Error pages are kept (a dead link must be visible), after RetryMiddleware had its tries.
+ERROR_STATUSES = tuple(range(400, 600))
+DISCOVERY_PRIORITY = 10  # sitemaps and feeds first: they name the articles directly
+LISTING_PRIORITY = 5
+ARTICLE_PRIORITY = 0
+FEED_LINKS = (
+    "//item/link/text()",
+    "//entry/link[not(@rel) or @rel='alternate']/@href",
+)
+LINKS = LinkExtractor(tags=("a", "area", "link"), attrs=("href",), unique=True)
+
+
+def response_headers(response: Response) -> dict[str, str]:
+    """The response headers as a plain dict; repeated headers joined with ", "."""
+    return {
+        key.decode("latin-1"): ", ".join(v.decode("latin-1") for v in values)
+        for key, values in response.headers.items()
+    }
+
+
+def parse_lastmod(value: str | None) -> datetime | None:
+    """A sitemap ``<lastmod>`` (W3C datetime or date) as an aware datetime, or None."""
+    if not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.strip())
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+class SiteSpider(Spider):
+    """Crawl one site as its ``SiteDescription`` says. Subclassed once per site, by data only
+    (see ``spider_class_for``); this base has no name, so Scrapy does not list it."""
+
+    site: ClassVar[SiteDescription]
+
+    def __init__(
+        self, *args: Any, base_url: str | None = None, max_pages: str | int | None = None, **kw: Any
+    ) -> None:
+        super().__init__(*args, **kw)
+        described = type(self).site
+        if base_url:
+            described = described.bind(base_url)
+        elif described.base_url is None:
+            raise ValueError(
+                f"{self.name} is served at an address known only at run time: "
+                f"scrapy crawl {self.name} -a base_url=http://127.0.0.1:PORT"
+            )
+        self.site: SiteDescription = described  # type: ignore[misc]
+        self.allowed_domains = list(described.allowed_domains)
+        self.max_pages = int(max_pages) if max_pages else None
+        # Filled by ConditionalRequestMiddleware when the storage layer knows pages.
+        self.known_pages: dict[str, KnownPage] = {}
+        self.unchanged: set[str] = set()
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        if spider.max_pages:
+            crawler.settings.set("CLOSESPIDER_PAGECOUNT", spider.max_pages, priority="spider")
+        return spider
+
+    # --- requests ---------------------------------------------------------------------------
+
+    async def start(self) -> AsyncIterator[Request]:
+        for request in self.discovery_requests():
+            yield request
+
+    def discovery_requests(self) -> list[Request]:
+        """Where the crawl begins: robots.txt, sitemaps, feeds, then the start pages."""
+        site = self.site
+        requests = []
+        if site.robots_sitemaps:
+            requests.append(
+                Request(
+                    site.absolute("/robots.txt"),
+                    callback=self.parse_robots,
+                    errback=self.on_error,
+                    priority=DISCOVERY_PRIORITY,
+                    meta={"dont_obey_robotstxt": True},
+                )
+            )
+        requests += [self.sitemap_request(site.absolute(p)) for p in site.sitemap_paths]
+        requests += [
+            Request(
+                site.absolute(p),
+                callback=self.parse_feed,
+                errback=self.on_error,
+                priority=DISCOVERY_PRIORITY,
+            )
+            for p in site.feed_paths
+        ]
+        requests += [self.page_request(site.absolute(p)) for p in site.start_paths]
+        return requests
+
+    def sitemap_request(self, url: str) -> Request:
+        return Request(
+            url, callback=self.parse_sitemap, errback=self.on_error, priority=DISCOVERY_PRIORITY
+        )
+
+    def page_request(self, url: str) -> Request:
+        """A request for a page to store (an article gets lower priority than a listing, so
+        discovery runs ahead of fetching)."""
+        priority = ARTICLE_PRIORITY if self.site.is_article(url) else LISTING_PRIORITY
+        return Request(
+            url,
+            callback=self.parse_page,
+            errback=self.on_error,
+            priority=priority,
+            meta={"handle_httpstatus_list": ERROR_STATUSES},
+        )
+
+    def follow(self, url: str) -> Request | None:
+        """A page request for a discovered link, or None when the site does not want it."""
+        if not self.site.should_follow(url) or url_identity(url) in self.unchanged:
+            return None
+        return self.page_request(url)
+
+    # --- callbacks --------------------------------------------------------------------------
+
+    def parse_robots(self, response: Response) -> Iterator[Request]:
+        for url in sitemap_urls_from_robots(response.body, base_url=response.url):
+            if self.site.is_on_site(url):
+                yield self.sitemap_request(url)
+
+    def parse_sitemap(self, response: Response) -> Iterator[Request]:
+        body = response.body
+        if gzip_magic_number(response):
+            body = gunzip(body, max_size=self.settings.getint("DOWNLOAD_MAXSIZE"))
+        sitemap = Sitemap(body)
+        if sitemap.type == "sitemapindex":
+            for entry in sitemap:
+                if self.site.is_on_site(entry["loc"]):
+                    yield self.sitemap_request(entry["loc"])
+        elif sitemap.type == "urlset":
+            for entry in sitemap:
+                if self.unchanged_since_fetch(entry["loc"], entry.get("lastmod")):
+                    continue
+                if (request := self.follow(entry["loc"])) is not None:
+                    yield request
+        else:
+            log.warning("not a sitemap, ignored: %s (root element %r)", response.url, sitemap.type)
+
+    def unchanged_since_fetch(self, url: str, lastmod: str | None) -> bool:
+        """True for a stored page whose sitemap ``lastmod`` is not newer than our copy: it is
+        not requested at all, and links to it found later are not followed either."""
+        known = self.known_pages.get(url_identity(url))
+        modified = parse_lastmod(lastmod)
+        if known is None or known.fetched_at is None or modified is None:
+            return False
+        if modified > known.fetched_at:
+            return False
+        self.unchanged.add(url_identity(url))
+        self.crawler.stats.inc_value("pitboard/sitemap_unchanged")
+        return True
+
+    def parse_feed(self, response: Response) -> Iterator[Request]:
+        selector = Selector(body=response.body, type="xml")
+        selector.remove_namespaces()
+        for xpath in FEED_LINKS:
+            for link in selector.xpath(xpath).getall():
+                if (request := self.follow(response.urljoin(link.strip()))) is not None:
+                    yield request
+
+    def parse_page(self, response: Response) -> Iterator[PageItem | Request]:
+        yield self.page_item(response)
+        if response.status >= 400 or not isinstance(response, TextResponse):
+            return
+        try:
+            links = LINKS.extract_links(response)
+        except Exception as exc:  # a page too broken to parse is stored all the same
+            log.warning("no links read from %s: %s", response.url, exc)
+            return
+        for link in links:
+            if (request := self.follow(link.url)) is not None:
+                yield request
+
+    def page_item(self, response: Response) -> PageItem:
+        redirects = response.meta.get("redirect_urls") or [response.url]
+        return PageItem(
+            site=self.name,
+            url=redirects[0],
+            final_url=response.url,
+            status=response.status,
+            headers=response_headers(response),
+            body=response.body,
+            fetched_at=datetime.now(UTC),
+        )
+
+    def on_error(self, failure: Failure) -> None:
+        """Log a failed request and carry on: one dead host or timeout never ends the crawl."""
+        request = getattr(failure, "request", None)
+        url = request.url if request is not None else "?"
+        if failure.check(IgnoreRequest) and not failure.check(HttpError):
+            log.debug("skipped %s: %s", url, failure.value)
+            return
+        kind = type(failure.value).__name__
+        self.crawler.stats.inc_value(f"pitboard/errors/{kind}")
+        if failure.check(HttpError):
+            log.warning("%s answered %s, ignored", url, failure.value.response.status)
+        else:
+            log.warning("could not fetch %s: %s: %s", url, kind, failure.getErrorMessage())
+
+
+def _class_name(site_name: str) -> str:
+    words = re.split(r"[^0-9A-Za-z]+", site_name)
+    return "Site" + "".join(w[:1].upper() + w[1:] for w in words if w) + "Spider"
+
+
+def spider_class_for(site: SiteDescription, module: str) -> type[SiteSpider]:
+    """A spider class for ``site``, defined (for Scrapy's spider loader) in ``module``."""
+    attributes = {
+        "name": site.name,
+        "site": site,
+        "custom_settings": site.politeness.as_settings(),
+        "__module__": module,
+        "__doc__": f"Crawl {site.name} ({site.language}), as described in crawler.sites.",
+    }
+    return type(_class_name(site.name), (SiteSpider,), attributes)
