@@ -85,6 +85,17 @@ PROMOTION_RE = re.compile(
     r"write to [\w .'-]{2,40} at [\w.+-]+@[\w-]+\.[\w.]+)",
     re.I,
 )
+#: ``Tags`` labels, alone or heading their keywords on the same line.
+TAGS_LABEL_RE = re.compile(
+    r"^\s*(?:tags?|tagged(?: with)?|topics?|keywords?|mots[- ]clés?|étiquettes?|thèmes?)"
+    r"\s*(?:[:|]\s*(?:[^,.!?]{1,40},\s*){1,30}[^,.!?]{1,40})?\s*[:|]?\s*$",
+    re.I,
+)
+#: A closing list of links has at least this many items, each covered this much by a link.
+MIN_TRAILING_ITEMS = 3
+TRAILING_LINK_SHARE = 0.3
+#: ...and this share of its items are links (the rest are pitches: "check out our guide").
+TRAILING_LINKED_SHARE = 0.4
 #: Lines this close to the start or the end of the text are where pitches and bylines sit.
 EDGE_LINES = 3
 #: A line is a link's text when one link covers this share of it (the rest: a tag, a pipe).
@@ -136,24 +147,35 @@ class RuleContext:
 LinePredicate = Callable[[Sequence[str], int, RuleContext], bool]
 
 
+DocumentPredicate = Callable[[Sequence[str], RuleContext], list[bool]]
+
+
 @dataclass(frozen=True, slots=True)
 class Rule:
-    """A named cleaning step: ``drops(lines, i, ctx)`` says whether line ``i`` is noise.
+    """A named cleaning step: ``drops(lines, i, ctx)`` says whether line ``i`` is noise, or,
+    for rules that judge runs of lines, ``marks(lines, ctx)`` flags every line at once.
 
     ``lines`` is what earlier rules kept, so a rule may look at a line's neighbours.
     """
 
     name: str
-    drops: LinePredicate
+    drops: LinePredicate | None = None
+    marks: DocumentPredicate | None = None
+
+    def decide(self, lines: Sequence[str], ctx: RuleContext) -> list[bool]:
+        if self.marks is not None:
+            return self.marks(lines, ctx)
+        assert self.drops is not None
+        return [self.drops(lines, i, ctx) for i in range(len(lines))]
 
 
 def strip_list_marker(line: str) -> str:
     return _LIST_MARKER_RE.sub("", line, count=1)
 
 
-def is_link_text(line: str, ctx: RuleContext) -> bool:
+def is_link_text(line: str, ctx: RuleContext, share: float | None = None) -> bool:
     """The line is (nearly all) the text of one of the page's links: a teaser title with a
-    ``[VIDEO]`` tag or a ``|`` after it, a menu entry."""
+    ``[VIDEO]`` tag or a ``|`` after it, a menu entry. ``share``: how much a link must cover."""
     key = line_key(strip_list_marker(line))
     if len(key) < 12:
         return False
@@ -161,7 +183,7 @@ def is_link_text(line: str, ctx: RuleContext) -> bool:
         return True
     if len(line) > SHORT_LINE:
         return False
-    needed = LINK_SHARE * len(key)
+    needed = (LINK_SHARE if share is None else share) * len(key)
     return any(len(k) >= needed and k in key for k in ctx.link_key_list)
 
 
@@ -285,6 +307,34 @@ def _date_line(lines: Sequence[str], i: int, ctx: RuleContext) -> bool:
     return len(other) <= 4
 
 
+def _trailing_link_list(lines: Sequence[str], ctx: RuleContext) -> list[bool]:
+    """A list of links closing the text ("More stories", "Related coverage") without its label:
+    at least three list items at the very end, a good share of them links."""
+    flags = [False] * len(lines)
+    start = len(lines)
+    while start > 0 and ctx.tags and ctx.tags[start - 1] == "list":
+        start -= 1
+    items = lines[start:]
+    if len(items) < MIN_TRAILING_ITEMS:
+        return flags
+    linked = sum(1 for item in items if is_link_text(item, ctx, share=TRAILING_LINK_SHARE))
+    if linked >= TRAILING_LINKED_SHARE * len(items):
+        flags[start:] = [True] * len(items)
+    return flags
+
+
+def _tag_list(lines: Sequence[str], i: int, ctx: RuleContext) -> bool:
+    """A ``Tags:`` / ``Mots-clés :`` label, alone or with its comma-separated keywords."""
+    if TAGS_LABEL_RE.match(lines[i]):
+        return True
+    return i > 0 and bool(TAGS_LABEL_RE.match(lines[i - 1])) and _is_keyword_list(lines[i])
+
+
+def _is_keyword_list(line: str) -> bool:
+    parts = [part.strip() for part in line.split(",")]
+    return len(parts) >= 3 and all(0 < len(part.split()) <= 6 for part in parts if part)
+
+
 def _site_recurring(lines: Sequence[str], i: int, ctx: RuleContext) -> bool:
     return ctx.profile is not None and ctx.profile.is_recurring(lines[i])
 
@@ -301,6 +351,8 @@ RULES: tuple[Rule, ...] = (
     Rule("standfirst", _standfirst),
     Rule("promotion", _promotion),
     Rule("date-line", _date_line),
+    Rule("tag-list", _tag_list),
+    Rule("trailing-link-list", marks=_trailing_link_list),
     Rule("repeated-caption", _repeated_caption),
     Rule("site-recurring", _site_recurring),
 )
@@ -323,7 +375,7 @@ def apply_rules(
     for rule in rules:
         ctx.line_counts = Counter(line_key(line) for line in kept)
         ctx.tags = kept_tags
-        decisions = [rule.drops(kept, i, ctx) for i in range(len(kept))]
+        decisions = rule.decide(kept, ctx)
         dropped = sum(decisions)
         if dropped:
             removed[rule.name] += dropped

@@ -316,3 +316,28 @@ def test_hover_cards_inside_a_sentence_are_not_text() -> None:
     page = clean(article_html().replace(escape(PARAGRAPHS[2]), first))
     assert spaced(page.paragraphs[2]) == PARAGRAPHS[2]
     assert "Cammish signe chez Porsche" not in page.text
+
+
+def test_a_closing_list_of_links_without_its_label_is_dropped() -> None:
+    stories = "".join(
+        f'<li>Why <a href="/a/{n}">the story number {n} of the week</a> matters to everyone who '
+        "follows endurance racing closely</li>"
+        for n in range(4)
+    )
+    page = clean(article_html(chrome=f"<ul>{stories}</ul>"))
+    assert "story number" not in page.text
+    assert page.removed["trailing-link-list"] == 4
+
+
+def test_a_list_inside_the_article_stays() -> None:
+    results = "".join(f"<li>{n}. Pilote numéro {n}, Porsche 911 GT3 Cup</li>" for n in range(1, 5))
+    page = clean(article_html(chrome=f"<ul>{results}</ul>"))
+    assert "Pilote numéro 3, Porsche 911 GT3 Cup" in page.text
+
+
+def test_tags_label_and_its_keywords_are_dropped() -> None:
+    tags = "<p>Mots-clés :</p><p>Porsche, Carrera Cup, Le Mans, Dan Cammish</p>"
+    page = clean(article_html(chrome=tags))
+    assert "Mots-clés" not in page.text
+    assert "Carrera Cup, Le Mans" not in page.text
+    assert page.removed["tag-list"] == 2
