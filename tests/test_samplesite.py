@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
 import urllib.error
 import urllib.request
 import xml.etree.ElementTree as ET
@@ -116,6 +119,29 @@ def test_same_seed_gives_the_same_bytes_and_another_seed_does_not(sites) -> None
     for path in paths:
         assert fr.render(path).body == again["sample-fr"].render(path).body
     assert fr.render("/").body != other["sample-fr"].render("/").body
+
+
+def test_same_seed_gives_the_same_bytes_in_another_process_with_another_hash_seed() -> None:
+    script = (
+        "import hashlib\n"
+        "from flows.samplesite import build_sample_sites\n"
+        "h = hashlib.sha256()\n"
+        "for s in build_sample_sites(articles=12, seed=5).values():\n"
+        "    for t in s.truth(2):\n"
+        "        h.update(s.render(t.path, edition=2).body + repr(t).encode())\n"
+        "print(h.hexdigest())\n"
+    )
+    digests = {
+        subprocess.run(
+            [sys.executable, "-c", script],
+            env={**os.environ, "PYTHONHASHSEED": hash_seed},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        for hash_seed in ("1", "2")
+    }
+    assert len(digests) == 1
 
 
 # --- truth consistency -------------------------------------------------------------------------

@@ -1,7 +1,17 @@
 """Deterministic sample news sites (French and English endurance racing) with their truth.
 
-``build_sample_sites`` makes the sites (pure, no I/O); ``serve_sample_sites`` serves them on
-127.0.0.1 for tests, benches and ``pitboard demo``. See ``generator`` for what is planted.
+Used by the tests, the benches and ``pitboard demo``::
+
+    sites = build_sample_sites(articles=200, seed=7)  # pure: {"sample-fr": ..., "sample-en": ...}
+    response = sites["sample-fr"].render("/actualites/page/2/")    # status, headers, body bytes
+    with serve_sample_sites(articles=200, seed=7) as served:        # 127.0.0.1, free ports
+        served.base_url("sample-fr")                                # 'http://127.0.0.1:PORT'
+        for page in served.truth():                                 # PageTruth, absolute URLs
+            ...
+        served.requests; served.clear_log(); served.set_edition(2)
+
+What each site holds and plants is described in ``generator``; the truth fields in
+``model.PageTruth``. ``python -m flows.samplesite --articles 50`` serves until Ctrl-C.
 """
 
 from flows.samplesite.generator import build_sample_sites

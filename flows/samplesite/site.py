@@ -41,6 +41,9 @@ TRACKING_QUERIES = (
     "gclid=Cj0KCQ{h}&utm_source=google&utm_medium=cpc",
     "utm_source=newsletter&utm_medium=email&utm_campaign=weekly",
 )
+STYLESHEET = (
+    "body{font-family:sans-serif;max-width:60em;margin:auto}.cookie-consent{position:fixed}\n"
+)
 JPEG = bytes.fromhex(
     "ffd8ffe000104a46494600010100000100010000ffdb004300080606070605080707070909080a0c140d0c0b0b0c"
     "1912130f141d1a1f1e1d1a1c1c20242e2720222c231c1c2837292c30313434341f27393d38323c2e333432ffc0"
@@ -309,6 +312,8 @@ class SampleSite:
                 return Response(301, {"Location": location, "Content-Type": "text/html"}, b"")
         if path.startswith("/wp-content/uploads/") and path.endswith(".jpg"):
             return Response(200, {"Content-Type": "image/jpeg"}, JPEG)
+        if path == "/static/site.css":
+            return text_response(STYLESHEET, "text/css; charset=utf-8", SITE_STARTED)
         if (n := page_number(path, s.listing_prefix)) is not None:
             visible = self.visible(edition)
             if 1 <= n <= page_count(len(visible)):
