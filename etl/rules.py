@@ -69,6 +69,11 @@ FURNITURE_RE = re.compile(
     r"|tell us what you think.*"
     r"|(?:click|cliquez) (?:here|ici)\b.{0,200}"
     r"|(?:advertisement|publicité|sponsored|sponsorisé|annonce|pub)"
+    r"|.{0,80}\bfor your personal,? non-commercial use\b.*"
+    r"|.{0,40}\b(?:an error (?:has )?occurred|please try again|veuillez réessayer)\b.{0,80}"
+    r"|(?:thank you|merci)[.!]?"
+    r"|this (?:article|story|page) (?:has been|was) (?:sent|shared|saved)\b.{0,80}"
+    r"|.{0,60}\b(?:enable javascript|javascript is (?:disabled|required)|activez javascript)\b.*"
     r")\s*$",
     re.I,
 )
