@@ -43,6 +43,9 @@ PROSE_CHARS = 200
 STANDFIRST_MIN_CHARS = 30
 #: A line this long that is not a teaser is the page's own text (two make an article).
 OWN_TEXT_CHARS = 100
+#: This many paragraphs of this length, none cut off, make an article without further ado.
+FULL_PARAGRAPH_CHARS = 250
+MIN_FULL_PARAGRAPHS = 3
 #: A gallery has at least this many captioned photos.
 MIN_GALLERY_CAPTIONS = 4
 
@@ -150,8 +153,14 @@ def classify_page(
     tree: HtmlElement, meta: PageMetadata, lines: list[str], url: str
 ) -> Classification:
     """Decide the kind of a page from its tree, its metadata and its extracted lines."""
-    teasers = find_teasers(tree, url)
     captions = find_captions(tree)
+    # Several long paragraphs that are not cut off are an article's own text whatever else the
+    # page shows (teaser excerpts are short and truncated): no need to look for teasers.
+    full_paragraphs = sum(
+        1 for line in lines if len(line) >= FULL_PARAGRAPH_CHARS and not line.endswith(("...", "…"))
+    )
+    sure_article = full_paragraphs >= MIN_FULL_PARAGRAPHS
+    teasers = [] if sure_article else find_teasers(tree, url)
     text_chars = sum(len(line) for line in lines)
     snippets = [t.title for t in teasers] + [t.excerpt for t in teasers]
     in_teasers = _teaser_lines(lines, snippets) if teasers else [False] * len(lines)

@@ -145,6 +145,8 @@ class RuleContext:
     link_key_list: tuple[str, ...] = field(default=())
     #: How often each line key occurs among the lines a rule sees (refreshed before each rule).
     line_counts: Counter[str] = field(default_factory=Counter)
+    #: Memo of :func:`is_link_text`: a line key -> length of the longest link text inside it.
+    link_cover: dict[str, int] = field(default_factory=dict)
     #: The element each current line came from (refreshed before each rule).
     tags: list[str] = field(default_factory=list)
 
@@ -188,8 +190,12 @@ def is_link_text(line: str, ctx: RuleContext, share: float | None = None) -> boo
         return True
     if len(line) > SHORT_LINE:
         return False
-    needed = (LINK_SHARE if share is None else share) * len(key)
-    return any(len(k) >= needed and k in key for k in ctx.link_key_list)
+    # the longest link text inside the line, looked up once per line (rules ask repeatedly)
+    longest = ctx.link_cover.get(key)
+    if longest is None:
+        longest = max((len(k) for k in ctx.link_key_list if k in key), default=0)
+        ctx.link_cover[key] = longest
+    return longest >= (LINK_SHARE if share is None else share) * len(key)
 
 
 def is_truncated_teaser(line: str, ctx: RuleContext) -> bool:
