@@ -3,18 +3,15 @@
 - ``canonical_url`` / ``url_identity``: one spelling per page, so a page linked as ``/a``,
   ``/a/``, ``/a?utm_source=x`` and ``/a#top`` is fetched once. w3lib (Scrapy's own URL library)
   does the RFC work; tracking parameters, fragments and the trailing slash are added here.
-- ``CanonicalUrlMiddleware`` (spider middleware): rewrites every outgoing request to its
-  canonical URL before the scheduler sees it.
 - ``UrlIdentityFingerprinter`` (REQUEST_FINGERPRINTER_CLASS): the duplicate filter compares
   identities, which ignore the trailing slash (the request itself keeps the slash the site uses:
   some servers answer only one of the two spellings).
 - ``OnSiteOnlyMiddleware`` (downloader middleware): drops requests that left the site, redirects
   included. Scrapy's offsite filter compares host names only, and the sample sites all live on
   127.0.0.1, told apart by port.
-- ``ConditionalRequestMiddleware`` (downloader middleware): for article pages already stored,
-  sends If-None-Match / If-Modified-Since; a 304 answer yields nothing (no item, no cleaning).
-  What is known comes from a ``KnownPagesLoader`` named in the PITBOARD_KNOWN_PAGES_LOADER
-  setting (see ``KnownPage``).
+- ``ConditionalRequestMiddleware`` (downloader middleware): for pages already stored,
+  sends If-None-Match / If-Modified-Since; a 304 answer yields no item (no cleaning work).
+  What is known comes from a ``PageStore`` named by the PITBOARD_PAGE_STORE setting.
 """
 
 from __future__ import annotations
@@ -22,14 +19,14 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
-from collections.abc import AsyncIterator, Callable, Iterable, Mapping
+from collections.abc import Mapping
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, NamedTuple, Self
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol, Self
 from urllib.parse import urlsplit, urlunsplit
 
 from scrapy import Request, signals
 from scrapy.exceptions import IgnoreRequest
-from scrapy.http import Response
+from scrapy.http import HtmlResponse, Response
 from scrapy.utils.misc import load_object
 from w3lib.url import canonicalize_url, url_query_cleaner
 
@@ -83,35 +80,6 @@ class UrlIdentityFingerprinter:
         return hashlib.sha1(key + b"\n" + (request.body or b"")).digest()
 
 
-class CanonicalUrlMiddleware:
-    """Spider middleware: every request the spider yields leaves with its canonical URL."""
-
-    @classmethod
-    def from_crawler(cls, crawler: Crawler) -> Self:
-        return cls()
-
-    def _canonical(self, obj: Any) -> Any:
-        if isinstance(obj, Request):
-            url = canonical_url(obj.url)
-            if url != obj.url:
-                return obj.replace(url=url)
-        return obj
-
-    async def process_start(self, start: AsyncIterator[Any]) -> AsyncIterator[Any]:
-        async for obj in start:
-            yield self._canonical(obj)
-
-    def process_spider_output(self, response: Response, result: Iterable[Any]) -> Iterable[Any]:
-        for obj in result:
-            yield self._canonical(obj)
-
-    async def process_spider_output_async(
-        self, response: Response, result: AsyncIterator[Any]
-    ) -> AsyncIterator[Any]:
-        async for obj in result:
-            yield self._canonical(obj)
-
-
 def _site_of(crawler: Crawler) -> SiteDescription | None:
     spider = crawler.spider
     return getattr(spider, "site", None) if spider is not None else None
@@ -145,82 +113,117 @@ class OnSiteOnlyMiddleware:
 class KnownPage(NamedTuple):
     """What the storage layer remembers about one stored page, for conditional requests.
 
-    ``etag`` and ``last_modified`` are the validators the server sent (header values verbatim);
-    ``fetched_at`` is when it was last fetched (for comparing with a sitemap's lastmod).
+    ``url`` is the URL the page is stored under; ``etag`` and ``last_modified`` are the
+    validators the server sent (header values verbatim); ``fetched_at`` is when it was last
+    fetched (compared with a sitemap's lastmod).
     """
 
+    url: str
     etag: str | None
     last_modified: str | None
     fetched_at: datetime | None = None
 
 
-# (site name, database URL or None) -> {url_identity(url): KnownPage}
-KnownPagesLoader = Callable[[str, str | None], Mapping[str, KnownPage]]
+class PageStore(Protocol):
+    """What incremental crawling needs from storage; built as ``store_class(database_url)``.
 
-
-def known_pages_from_raw_pages(site: str, database_url: str | None) -> dict[str, KnownPage]:
-    """Default loader: the validators of the site's stored 200 pages, read from ``raw_pages``.
-
-    Kept here until the storage layer offers its own function with this signature; it reads
-    only the columns it needs and never writes.
+    ``known_pages`` is read once when the spider opens: {url_identity(url): KnownPage} for the
+    site's stored pages that carry a validator. ``stored_page`` is asked for the stored headers
+    and body of a listing that answered 304, so its links can still be followed.
     """
-    from sqlalchemy import select
 
-    from etl.database import get_engine
-    from etl.models import RawPageRow
+    def known_pages(self, site: str) -> Mapping[str, KnownPage]: ...
 
-    engine = get_engine(database_url)
-    query = select(
-        RawPageRow.url, RawPageRow.final_url, RawPageRow.headers, RawPageRow.fetched_at
-    ).where(RawPageRow.site == site, RawPageRow.status == 200)
-    known: dict[str, KnownPage] = {}
-    with engine.connect() as conn:
-        for url, final_url, headers, fetched_at in conn.execute(query):
-            lowered = {str(k).lower(): str(v) for k, v in (headers or {}).items()}
-            page = KnownPage(lowered.get("etag"), lowered.get("last-modified"), fetched_at)
-            if page.etag or page.last_modified:
-                # A redirect stored under its old URL validates the page it led to.
-                known[url_identity(final_url or url)] = page
-    return known
+    def stored_page(self, url: str) -> tuple[dict[str, str], bytes] | None: ...
+
+
+class RawPagesStore:
+    """``PageStore`` over the ``raw_pages`` table (read-only), through etl's engine.
+
+    Kept here until the storage layer offers the same two functions; it only reads.
+    """
+
+    def __init__(self, database_url: str | None) -> None:
+        from etl.database import get_engine
+
+        self.engine = get_engine(database_url)
+
+    def known_pages(self, site: str) -> dict[str, KnownPage]:
+        from sqlalchemy import select
+
+        from etl.models import RawPageRow
+
+        query = select(
+            RawPageRow.url, RawPageRow.final_url, RawPageRow.headers, RawPageRow.fetched_at
+        ).where(RawPageRow.site == site, RawPageRow.status == 200)
+        known: dict[str, KnownPage] = {}
+        with self.engine.connect() as conn:
+            for url, final_url, headers, fetched_at in conn.execute(query):
+                lowered = {str(k).lower(): str(v) for k, v in (headers or {}).items()}
+                etag, modified = lowered.get("etag"), lowered.get("last-modified")
+                if etag or modified:
+                    page = KnownPage(url, etag, modified, fetched_at)
+                    # A page stored under a redirecting URL also validates its final URL.
+                    known.setdefault(url_identity(final_url or url), page)
+                    known[url_identity(url)] = page
+        return known
+
+    def stored_page(self, url: str) -> tuple[dict[str, str], bytes] | None:
+        from sqlalchemy import select
+
+        from etl.models import RawPageRow
+
+        query = select(RawPageRow.headers, RawPageRow.body).where(RawPageRow.url == url)
+        with self.engine.connect() as conn:
+            row = conn.execute(query).first()
+        return (dict(row[0] or {}), bytes(row[1])) if row is not None else None
 
 
 class ConditionalRequestMiddleware:
-    """Downloader middleware: revalidate stored article pages instead of downloading them.
+    """Downloader middleware: revalidate stored pages instead of downloading them again.
 
-    Only URLs the site description calls articles are made conditional: listings, feeds and
-    sitemaps change whenever an article is added and must be read in full to find new ones.
-    A 304 is counted (``pitboard/not_modified``) and the request ends there.
+    Every stored page is requested with If-None-Match / If-Modified-Since. A 304 for an
+    article ends the request there (no item, no cleaning work; counted as
+    ``pitboard/not_modified``). A 304 for any other page (home, listing, gallery) is answered
+    from the stored copy, flagged ``pitboard_not_modified`` so the spider follows its links
+    without storing it again: new articles are still found.
     """
 
-    def __init__(self, crawler: Crawler, loader: KnownPagesLoader | None) -> None:
+    def __init__(self, crawler: Crawler, store: PageStore | None) -> None:
         self.crawler = crawler
-        self.loader = loader
+        self.store = store
         self.known: Mapping[str, KnownPage] = {}
         crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
-        path = crawler.settings.get("PITBOARD_KNOWN_PAGES_LOADER")
-        enabled = crawler.settings.getbool("PITBOARD_CONDITIONAL_REQUESTS", True)
-        return cls(crawler, load_object(path) if (path and enabled) else None)
+        settings = crawler.settings
+        path = settings.get("PITBOARD_PAGE_STORE")
+        if not path or not settings.getbool("PITBOARD_CONDITIONAL_REQUESTS", True):
+            return cls(crawler, None)
+        try:
+            store = load_object(path)(settings.get("PITBOARD_DATABASE_URL") or None)
+        except Exception:
+            # A crawl without validators is slower, never wrong: carry on with full requests.
+            log.exception("page store %s unavailable; crawling without conditional requests", path)
+            store = None
+        return cls(crawler, store)
 
     def spider_opened(self, spider: Any) -> None:
         site = getattr(spider, "site", None)
-        if self.loader is None or site is None:
+        if self.store is None or site is None:
             return
         try:
-            self.known = self.loader(site.name, self.crawler.settings.get("PITBOARD_DATABASE_URL"))
+            self.known = self.store.known_pages(site.name)
         except Exception:
-            # A crawl without validators is slower, never wrong: carry on with full requests.
             log.exception("could not load known pages of %s; crawling without them", site.name)
             self.known = {}
         spider.known_pages = self.known
         log.info("pitboard: %d known pages of %s can be revalidated", len(self.known), site.name)
 
     def process_request(self, request: Request) -> None:
-        site = _site_of(self.crawler)
-        if not self.known or site is None or not site.is_article(request.url):
-            return
+        if not self.known or not request.meta.get("pitboard_page"):
+            return  # robots.txt, sitemaps and feeds are not stored, hence never revalidated
         page = self.known.get(url_identity(request.url))
         if page is None:
             return
@@ -228,11 +231,22 @@ class ConditionalRequestMiddleware:
             request.headers.setdefault(b"If-None-Match", page.etag.encode("latin-1"))
         if page.last_modified:
             request.headers.setdefault(b"If-Modified-Since", page.last_modified.encode("latin-1"))
-        request.meta["pitboard_conditional"] = True
+        request.meta["pitboard_known_url"] = page.url
         self.crawler.stats.inc_value("pitboard/conditional_requests")
 
     def process_response(self, request: Request, response: Response) -> Response:
-        if response.status == 304 and request.meta.get("pitboard_conditional"):
-            self.crawler.stats.inc_value("pitboard/not_modified")
+        known_url = request.meta.get("pitboard_known_url")
+        if response.status != 304 or not known_url:
+            return response
+        self.crawler.stats.inc_value("pitboard/not_modified")
+        site = _site_of(self.crawler)
+        if site is None or site.is_article(request.url) or self.store is None:
             raise IgnoreRequest(f"not modified: {request.url}")
-        return response
+        stored = self.store.stored_page(known_url)
+        if stored is None:
+            raise IgnoreRequest(f"not modified, and no stored copy: {request.url}")
+        headers, body = stored
+        request.meta["pitboard_not_modified"] = True
+        return HtmlResponse(
+            url=request.url, status=200, headers=headers, body=body, request=request
+        )

@@ -43,11 +43,9 @@ REMOTE_CONTROL_ENABLED = False
 TELNETCONSOLE_ENABLED = False
 COOKIES_ENABLED = False
 
-# One page, one fetch: requests leave canonicalised and are deduplicated by URL identity.
+# One page, one fetch: the spider canonicalises request URLs and the duplicate filter compares
+# URL identities (trailing slash ignored).
 REQUEST_FINGERPRINTER_CLASS = "crawler.middlewares.UrlIdentityFingerprinter"
-SPIDER_MIDDLEWARES = {
-    "crawler.middlewares.CanonicalUrlMiddleware": 950,
-}
 DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.OnSiteOnlyMiddleware": 50,
     "crawler.middlewares.ConditionalRequestMiddleware": 650,
@@ -67,8 +65,8 @@ PITBOARD_DATABASE_URL = os.environ.get("PITBOARD_DATABASE_URL") or None
 # The pipeline writes a batch every N pages or every S seconds, whichever comes first.
 PITBOARD_BATCH_SIZE = 100
 PITBOARD_FLUSH_SECONDS = 5.0
-# Incremental crawls: revalidate stored article pages (If-None-Match / If-Modified-Since) and
-# skip those whose sitemap lastmod is not newer than the stored copy. The loader is a function
-# (site name, database URL or None) -> {url identity: KnownPage}; see crawler.middlewares.
+# Incremental crawls: revalidate stored pages (If-None-Match / If-Modified-Since) and skip
+# stored articles whose sitemap lastmod is not newer than the stored copy. The store is a class
+# built as Store(database_url) with the PageStore interface (crawler.middlewares).
 PITBOARD_CONDITIONAL_REQUESTS = True
-PITBOARD_KNOWN_PAGES_LOADER = "crawler.middlewares.known_pages_from_raw_pages"
+PITBOARD_PAGE_STORE = "crawler.middlewares.RawPagesStore"

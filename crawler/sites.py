@@ -40,6 +40,7 @@ class Politeness:
 
     download_delay: float | None = None
     concurrent_requests_per_domain: int | None = None
+    autothrottle_start_delay: float | None = None
     autothrottle_target_concurrency: float | None = None
 
     def as_settings(self) -> dict[str, float | int]:
@@ -47,6 +48,7 @@ class Politeness:
         names = {
             "DOWNLOAD_DELAY": self.download_delay,
             "CONCURRENT_REQUESTS_PER_DOMAIN": self.concurrent_requests_per_domain,
+            "AUTOTHROTTLE_START_DELAY": self.autothrottle_start_delay,
             "AUTOTHROTTLE_TARGET_CONCURRENCY": self.autothrottle_target_concurrency,
         }
         return {name: value for name, value in names.items() if value is not None}
@@ -240,6 +242,15 @@ SPORTSCAR365 = SiteDescription(
     politeness=Politeness(download_delay=2.0, concurrent_requests_per_domain=2),
 )
 
+# Our own server on the loopback: AutoThrottle stays on (it adapts to the measured latency), but
+# with no floor under the delay, so a 2,000-article bench is not a politeness exercise.
+SAMPLE_POLITENESS = Politeness(
+    download_delay=0.0,
+    concurrent_requests_per_domain=8,
+    autothrottle_start_delay=0.0,
+    autothrottle_target_concurrency=8.0,
+)
+
 # The generated sample sites (flows/samplesite). The crawler must not import flows, so their
 # shape is written here as data; tests/test_crawler_sites.py checks it against the generator.
 SAMPLE_FR = SiteDescription(
@@ -259,6 +270,7 @@ SAMPLE_FR = SiteDescription(
     ),
     deny_patterns=COMMON_DENY,
     cadence="*/30 * * * *",
+    politeness=SAMPLE_POLITENESS,
     sample=True,
 )
 
@@ -279,6 +291,7 @@ SAMPLE_EN = SiteDescription(
     ),
     deny_patterns=COMMON_DENY,
     cadence="*/30 * * * *",
+    politeness=SAMPLE_POLITENESS,
     sample=True,
 )
 

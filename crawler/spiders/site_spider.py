@@ -1,5 +1,6 @@
 """The one generic spider: everything it knows about a site comes from the site's description.
 
+Request URLs are canonicalised here, before scheduling (``crawler.middlewares.canonical_url``).
 Discovery, in order of priority: robots.txt ``Sitemap:`` lines, the described sitemaps (indexes,
 news sitemaps, plain URL sets, gzipped or not), the described feeds (RSS and Atom), then the
 start pages and every listing and article link found in fetched pages. Every fetched page
@@ -17,8 +18,9 @@ import re
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 from typing import Any, ClassVar, Self
+from urllib.parse import urlsplit
 
-from scrapy import Request, Spider
+from scrapy import Request, Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response, TextResponse
@@ -30,7 +32,7 @@ from scrapy.utils.sitemap import Sitemap, sitemap_urls_from_robots
 from twisted.python.failure import Failure
 
 from crawler.items import PageItem
-from crawler.middlewares import KnownPage, url_identity
+from crawler.middlewares import KnownPage, canonical_url, url_identity
 from crawler.sites import SiteDescription
 
 log = logging.getLogger(__name__)
@@ -96,6 +98,9 @@ class SiteSpider(Spider):
         spider = super().from_crawler(crawler, *args, **kwargs)
         if spider.max_pages:
             crawler.settings.set("CLOSESPIDER_PAGECOUNT", spider.max_pages, priority="spider")
+        # With ROBOTSTXT_OBEY, RobotsTxtMiddleware fetches robots.txt anyway: read its Sitemap
+        # lines from that download rather than fetching the file a second time.
+        crawler.signals.connect(spider.robots_received, signal=signals.response_received)
         return spider
 
     # --- requests ---------------------------------------------------------------------------
@@ -108,7 +113,7 @@ class SiteSpider(Spider):
         """Where the crawl begins: robots.txt, sitemaps, feeds, then the start pages."""
         site = self.site
         requests = []
-        if site.robots_sitemaps:
+        if site.robots_sitemaps and not self.settings.getbool("ROBOTSTXT_OBEY"):
             requests.append(
                 Request(
                     site.absolute("/robots.txt"),
@@ -121,7 +126,7 @@ class SiteSpider(Spider):
         requests += [self.sitemap_request(site.absolute(p)) for p in site.sitemap_paths]
         requests += [
             Request(
-                site.absolute(p),
+                canonical_url(site.absolute(p)),
                 callback=self.parse_feed,
                 errback=self.on_error,
                 priority=DISCOVERY_PRIORITY,
@@ -133,7 +138,10 @@ class SiteSpider(Spider):
 
     def sitemap_request(self, url: str) -> Request:
         return Request(
-            url, callback=self.parse_sitemap, errback=self.on_error, priority=DISCOVERY_PRIORITY
+            canonical_url(url),
+            callback=self.parse_sitemap,
+            errback=self.on_error,
+            priority=DISCOVERY_PRIORITY,
         )
 
     def page_request(self, url: str) -> Request:
@@ -141,11 +149,11 @@ class SiteSpider(Spider):
         discovery runs ahead of fetching)."""
         priority = ARTICLE_PRIORITY if self.site.is_article(url) else LISTING_PRIORITY
         return Request(
-            url,
+            canonical_url(url),
             callback=self.parse_page,
             errback=self.on_error,
             priority=priority,
-            meta={"handle_httpstatus_list": ERROR_STATUSES},
+            meta={"handle_httpstatus_list": ERROR_STATUSES, "pitboard_page": True},
         )
 
     def follow(self, url: str) -> Request | None:
@@ -160,6 +168,17 @@ class SiteSpider(Spider):
         for url in sitemap_urls_from_robots(response.body, base_url=response.url):
             if self.site.is_on_site(url):
                 yield self.sitemap_request(url)
+
+    def robots_received(self, response: Response, request: Request) -> None:
+        """Schedule the sitemaps named by a robots.txt that RobotsTxtMiddleware downloaded."""
+        if not self.site.robots_sitemaps or request.callback == self.parse_robots:
+            return
+        if urlsplit(request.url).path != "/robots.txt" or response.status != 200:
+            return
+        if not self.site.is_on_site(request.url):
+            return
+        for sitemap in self.parse_robots(response):
+            self.crawler.engine.crawl(sitemap)
 
     def parse_sitemap(self, response: Response) -> Iterator[Request]:
         body = response.body
@@ -182,6 +201,8 @@ class SiteSpider(Spider):
     def unchanged_since_fetch(self, url: str, lastmod: str | None) -> bool:
         """True for a stored page whose sitemap ``lastmod`` is not newer than our copy: it is
         not requested at all, and links to it found later are not followed either."""
+        if not self.site.is_article(url):
+            return False  # listings change with every new article: always revalidated
         known = self.known_pages.get(url_identity(url))
         modified = parse_lastmod(lastmod)
         if known is None or known.fetched_at is None or modified is None:
@@ -201,7 +222,8 @@ class SiteSpider(Spider):
                     yield request
 
     def parse_page(self, response: Response) -> Iterator[PageItem | Request]:
-        yield self.page_item(response)
+        if not response.meta.get("pitboard_not_modified"):
+            yield self.page_item(response)
         if response.status >= 400 or not isinstance(response, TextResponse):
             return
         try:
