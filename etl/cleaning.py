@@ -25,7 +25,12 @@ from etl.extract import extract_main_text, link_texts
 from etl.metadata import PageMetadata, extract_metadata, guess_language, read_dateline
 from etl.pages import CleanedPage
 from etl.parse import parse_html
-from etl.restructure import drop_popups, join_split_bodies, unwrap_layout_tables
+from etl.restructure import (
+    drop_popups,
+    join_split_bodies,
+    strip_invisible,
+    unwrap_layout_tables,
+)
 from etl.rules import RuleContext, apply_rules
 
 log = logging.getLogger(__name__)
@@ -58,6 +63,7 @@ def _clean(body: bytes | str, url: str, site_profile: SiteProfile | None) -> Cle
         return CleanedPage(url=url, kind="other")
     meta = extract_metadata(tree, url)
     keys = link_texts(tree)
+    strip_invisible(tree)
     drop_popups(tree)
     join_split_bodies(tree)
     unwrap_layout_tables(tree)

@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 
+from lxml import etree
 from lxml.html import HtmlElement
 
 _BODY_CLASS_RE = re.compile(r"body|content|article|story|entry|post|text", re.I)
@@ -45,6 +46,16 @@ def _is_layout_table(table: HtmlElement) -> bool:
         if len(cell.text_content()) >= LAYOUT_CELL_CHARS:
             return True
     return False
+
+
+#: Elements no reader sees as text. trafilatura removes them too, but only after copying the
+#: tree twice: removing them first makes every copy smaller (scripts carry megabytes of JSON).
+_INVISIBLE_TAGS = ("script", "style", "noscript", "svg", "template", "iframe")
+
+
+def strip_invisible(tree: HtmlElement) -> None:
+    """Remove scripts, styles and other non-text elements (run after metadata is read)."""
+    etree.strip_elements(tree, *_INVISIBLE_TAGS, with_tail=False)
 
 
 def unwrap_layout_tables(tree: HtmlElement) -> int:
