@@ -16,11 +16,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from datetime import datetime
 
 from lxml.html import HtmlElement
 
 from etl.boilerplate import SiteProfile, learn_site_profile
 from etl.classify import Classification, classify_page, find_standfirst
+from etl.dates import parse_date
 from etl.extract import extract_main_text, link_texts
 from etl.metadata import PageMetadata, extract_metadata, guess_language, read_dateline
 from etl.pages import CleanedPage
@@ -31,15 +33,29 @@ from etl.restructure import (
     strip_invisible,
     unwrap_layout_tables,
 )
-from etl.rules import RuleContext, apply_rules
+from etl.rules import DATE_LINE_WINDOW, RuleContext, apply_rules
 
 log = logging.getLogger(__name__)
+
+#: A byline or date line is short; a date inside a longer line is a date the article mentions.
+BYLINE_MAX_CHARS = 120
 
 
 def _gallery_text(tree: HtmlElement, classification: Classification, meta: PageMetadata) -> str:
     """A gallery's text: its standfirst, then one caption per photo."""
     standfirst = find_standfirst(tree) or meta.description or ""
     return "\n\n".join(p for p in [standfirst, *classification.captions] if p)
+
+
+def date_in_byline(lines: list[str], language: str | None) -> datetime | None:
+    """A publication date written in the first lines (``Publié le 22 janvier 2018 à 0:13``),
+    for pages whose markup declares none."""
+    for line in lines[:DATE_LINE_WINDOW]:
+        if len(line) <= BYLINE_MAX_CHARS:
+            found = parse_date(line, language)
+            if found is not None:
+                return found
+    return None
 
 
 def _base_page(url: str, meta: PageMetadata) -> CleanedPage:
@@ -74,6 +90,8 @@ def _clean(body: bytes | str, url: str, site_profile: SiteProfile | None) -> Cle
     page.kind = classification.kind
     if page.language is None and lines:
         page.language = guess_language(" ".join(lines[:20]))
+    if page.published_at is None:
+        page.published_at = date_in_byline(lines, page.language)
 
     if classification.kind == "listing":
         page.teasers = list(classification.teasers)

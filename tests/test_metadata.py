@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
+from etl.cleaning import clean_page
 from etl.dates import parse_date, parse_iso
 from etl.metadata import extract_metadata, guess_language, read_dateline
 from etl.parse import parse_html
@@ -177,3 +178,17 @@ def test_agency_dateline_gives_the_place() -> None:
 
 def test_ordinary_sentence_is_not_a_dateline() -> None:
     assert read_dateline("Dan Cammish, Le Mans winner, said - nothing") is None
+
+
+def test_date_written_in_the_byline_when_the_markup_declares_none() -> None:
+    paragraph = (
+        "La course a tenu toutes ses promesses jusqu'au drapeau à damier, au terme de six heures."
+    )
+    html = (
+        '<html lang="fr"><body><article><h1>Victoire de Porsche</h1>'
+        "<p>Publié le 22 janvier 2018 à 0:13</p>"
+        f"<p>{paragraph}</p><p>{paragraph.replace('six', 'huit')}</p></article></body></html>"
+    )
+    page = clean_page(html.encode(), "https://example.org/a/2")
+    assert page.published_at == datetime(2018, 1, 22, 0, 13)
+    assert "Publié le" not in page.text
