@@ -260,7 +260,11 @@ SAMPLE_FR = SiteDescription(
     start_paths=("/",),
     sitemap_paths=("/sitemap.xml",),
     feed_paths=("/feed/",),
-    article_patterns=(r"^/actualites/\d{4}/\d{2}/[a-z0-9-]+-\d+/?$",),
+    # Drafts are articles too; robots.txt (obeyed) is what keeps the crawler out of them.
+    article_patterns=(
+        r"^/actualites/\d{4}/\d{2}/[a-z0-9-]+-\d+/?$",
+        r"^/brouillons/[a-z0-9-]+-\d+/?$",
+    ),
     follow_patterns=(
         r"^/$",
         r"^/actualites/(page/\d+/)?$",
@@ -281,7 +285,10 @@ SAMPLE_EN = SiteDescription(
     start_paths=("/",),
     sitemap_paths=("/sitemap.xml",),
     feed_paths=("/rss.xml",),
-    article_patterns=(r"^/news/\d{4}/\d{2}/\d{2}/[a-z0-9-]+-\d+/?$",),
+    article_patterns=(
+        r"^/news/\d{4}/\d{2}/\d{2}/[a-z0-9-]+-\d+/?$",
+        r"^/drafts/[a-z0-9-]+-\d+/?$",
+    ),
     follow_patterns=(
         r"^/$",
         r"^/news/(page/\d+/)?$",

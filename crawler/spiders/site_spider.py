@@ -158,6 +158,7 @@ class SiteSpider(Spider):
 
     def follow(self, url: str) -> Request | None:
         """A page request for a discovered link, or None when the site does not want it."""
+        url = canonical_url(url)  # judged without tracking parameters or fragment
         if not self.site.should_follow(url) or url_identity(url) in self.unchanged:
             return None
         return self.page_request(url)
