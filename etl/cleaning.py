@@ -22,7 +22,7 @@ from lxml.html import HtmlElement
 
 from etl.boilerplate import SiteProfile, learn_site_profile
 from etl.classify import Classification, classify_page, find_standfirst
-from etl.dates import parse_date
+from etl.dates import date_in_url, guess_date, parse_date
 from etl.extract import extract_main_text, link_texts
 from etl.metadata import PageMetadata, extract_metadata, guess_language, read_dateline
 from etl.pages import CleanedPage
@@ -91,7 +91,9 @@ def _clean(body: bytes | str, url: str, site_profile: SiteProfile | None) -> Cle
     if page.language is None and lines:
         page.language = guess_language(" ".join(lines[:20]))
     if page.published_at is None:
-        page.published_at = date_in_byline(lines, page.language)
+        page.published_at = (
+            date_in_byline(lines, page.language) or date_in_url(url) or guess_date(tree, url)
+        )
 
     if classification.kind == "listing":
         page.teasers = list(classification.teasers)

@@ -13,6 +13,9 @@ import re
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from zoneinfo import ZoneInfo
 
+from htmldate import find_date
+from lxml.html import HtmlElement
+
 MONTHS: dict[str, int] = {
     # French
     "janvier": 1, "janv": 1, "février": 2, "fevrier": 2, "févr": 2, "fevr": 2, "fév": 2,
@@ -74,6 +77,11 @@ NUMERIC_DMY_RE = re.compile(
 NUMERIC_MDY_RE = re.compile(
     rf"(?:{_TIME}{_ZONE}\s+)?\b(?P<month>\d{{1,2}})/(?P<day>\d{{1,2}})/(?P<year>\d{{4}})",
     re.I,
+)
+
+#: ``/2019/11/19/`` in an article's address: CMSs put the publication day there.
+URL_DATE_RE = re.compile(
+    r"/(?P<year>(?:19|20)\d{2})[/-](?P<month>[01]?\d)[/-](?P<day>[0-3]?\d)(?:/|-|$)"
 )
 
 #: Years outside this window are typos or ids, not publication dates.
@@ -149,3 +157,24 @@ def parse_date(value: str, language: str | None = None) -> datetime | None:
             if built is not None:
                 return built
     return None
+
+
+def date_in_url(url: str) -> datetime | None:
+    """The publication day a URL spells out (``/2019/11/19/slug``), without a time."""
+    match = URL_DATE_RE.search(url or "")
+    if not match:
+        return None
+    groups = match.groupdict()
+    return _build(groups, int(groups["month"]))
+
+
+def guess_date(tree: HtmlElement, url: str | None) -> datetime | None:
+    """Last resort for pages that state no date where we look: htmldate's quick heuristics
+    (the library trafilatura uses), day precision. ``None`` when it finds nothing."""
+    try:
+        found = find_date(
+            tree, extensive_search=False, original_date=True, url=url, outputformat="%Y-%m-%d"
+        )
+    except (ValueError, TypeError):
+        return None
+    return parse_iso(found) if found else None

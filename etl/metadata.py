@@ -16,6 +16,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
+from html import unescape
 from typing import Any
 
 from lxml.html import HtmlElement
@@ -177,11 +178,18 @@ def _first_url(value: Any) -> str | None:
     return None
 
 
+def _strip_site_name(title: str, site_name: str | None) -> str:
+    """Drop a `` - Site`` suffix when the page names its site (``og:site_name``)."""
+    if site_name and title.endswith(site_name) and len(title) > len(site_name) + 5:
+        head = title[: -len(site_name)]
+        if head.rstrip().endswith(("|", "-", "–", "—", "•", ":")):
+            return head.rstrip(" |-–—•:")
+    return title
+
+
 def _clean_title(title: str, site_name: str | None) -> str:
     """Drop a ``| Site`` suffix from a ``<title>`` (only there: headlines contain dashes)."""
-    title = normalize_space(title)
-    if site_name and title.endswith(site_name) and len(title) > len(site_name) + 5:
-        title = title[: -len(site_name)].rstrip(" |-–—•:")
+    title = _strip_site_name(normalize_space(unescape(title)), site_name)
     parts = _TITLE_SEPARATORS_RE.split(title, maxsplit=1)
     if len(parts) == 2 and len(parts[1]) < len(parts[0]) and len(parts[1]) < 40:
         return parts[0].strip()
@@ -262,7 +270,7 @@ def extract_metadata(tree: HtmlElement, url: str | None = None) -> PageMetadata:
         meta.heading,
     ):
         if isinstance(candidate, str) and candidate.strip():
-            meta.title = normalize_space(candidate)
+            meta.title = _strip_site_name(normalize_space(unescape(candidate)), meta.site_name)
             break
     else:
         if title_tag is not None and title_tag.text_content().strip():
@@ -283,8 +291,9 @@ def extract_metadata(tree: HtmlElement, url: str | None = None) -> PageMetadata:
     published = ld_article.get("datePublished") or ld_article.get("dateCreated")
     meta.published_at = parse_iso(published) if isinstance(published, str) else None
     for key in (
-        "article:published_time", "datepublished", "og:published_time", "pubdate",
-        "publishdate", "date", "dc.date", "dc.date.issued", "sailthru.date", "publish-date",
+        "article:published_time", "article:published", "datepublished", "og:published_time",
+        "pubdate", "publishdate", "date", "dc.date", "dc.date.issued", "sailthru.date",
+        "publish-date",
     ):  # fmt: skip
         if meta.published_at is not None:
             break

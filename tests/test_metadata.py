@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 
 from etl.cleaning import clean_page
-from etl.dates import parse_date, parse_iso
+from etl.dates import date_in_url, parse_date, parse_iso
 from etl.metadata import extract_metadata, guess_language, read_dateline
 from etl.parse import parse_html
 
@@ -192,3 +192,19 @@ def test_date_written_in_the_byline_when_the_markup_declares_none() -> None:
     page = clean_page(html.encode(), "https://example.org/a/2")
     assert page.published_at == datetime(2018, 1, 22, 0, 13)
     assert "Publié le" not in page.text
+
+
+def test_date_in_the_address_when_the_page_states_none() -> None:
+    assert date_in_url("https://www.nytimes.com/2019/11/19/opinion/x.html") == datetime(
+        2019, 11, 19
+    )
+    assert date_in_url("https://example.org/actualites/page/3/") is None
+
+
+def test_title_entities_are_decoded_and_the_site_name_dropped() -> None:
+    meta = metadata_of(
+        '<meta property="og:site_name" content="Sportsnet.ca">'
+        '<meta property="og:title" content="&amp;#8216;Nadal&amp;#8217; keeps Spain alive - '
+        'Sportsnet.ca">'
+    )
+    assert meta.title == "‘Nadal’ keeps Spain alive"
