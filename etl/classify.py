@@ -46,6 +46,8 @@ OWN_TEXT_CHARS = 100
 #: This many paragraphs of this length, none cut off, make an article without further ado.
 FULL_PARAGRAPH_CHARS = 250
 MIN_FULL_PARAGRAPHS = 3
+#: A page without running text but with this much text is a brief or a results table: kept.
+MAX_OTHER_CHARS = 500
 #: A gallery has at least this many captioned photos.
 MIN_GALLERY_CAPTIONS = 4
 
@@ -194,12 +196,12 @@ def classify_page(
             return Classification("listing", "repeated teaser blocks", teasers=tuple(teasers))
         if declared_listing and len(own_text) < 3:
             return Classification("listing", "declared listing", teasers=tuple(teasers))
-    elif teasers and not declared_article and len(own_text) < 2:
+    elif teasers and not declared_article and not own_text:
         return Classification("listing", "teasers and no text of its own", teasers=tuple(teasers))
 
     if not lines or text_chars < 80:
         return Classification("other", "no body text")
-    if not own_text and not declared_article:
+    if not own_text and not declared_article and text_chars < MAX_OTHER_CHARS:
         return Classification("other", "no running text (menus, labels, an empty archive)")
     if declared_gallery and captions:
         return Classification("gallery", "declared gallery", captions=tuple(captions))

@@ -118,3 +118,18 @@ def test_a_page_of_menus_only_is_other() -> None:
 
 def test_an_empty_page_is_other() -> None:
     assert classify("<html><body></body></html>").kind == "other"
+
+
+def test_a_results_table_without_long_paragraphs_stays_an_article() -> None:
+    rows = "".join(
+        f"<p>{n}. Pilote numéro {n} (Porsche 911 GT3 Cup) - {n + 20} tours</p>"
+        for n in range(1, 21)
+    )
+    assert classify(page(f"<article><h1>Résultats de la course</h1>{rows}</article>")).kind == (
+        "article"
+    )
+
+
+def test_a_brief_with_a_linked_headline_below_stays_an_article() -> None:
+    brief = f"<article><h1>La Toyota gagne</h1><p>{PARAGRAPH}</p></article>"
+    assert classify(page(brief + teaser(1))).kind == "article"
