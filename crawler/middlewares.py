@@ -162,10 +162,11 @@ class RawPagesStore:
                 lowered = {str(k).lower(): str(v) for k, v in (headers or {}).items()}
                 etag, modified = lowered.get("etag"), lowered.get("last-modified")
                 if etag or modified:
-                    page = KnownPage(url, etag, modified, fetched_at)
-                    # A page stored under a redirecting URL also validates its final URL.
-                    known.setdefault(url_identity(final_url or url), page)
-                    known[url_identity(url)] = page
+                    # Validators belong to the URL that answered: for a page stored under a
+                    # redirecting URL, that is the final URL (the redirect itself is re-read).
+                    known[url_identity(final_url or url)] = KnownPage(
+                        url, etag, modified, fetched_at
+                    )
         return known
 
     def stored_page(self, url: str) -> tuple[dict[str, str], bytes] | None:
