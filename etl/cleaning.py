@@ -30,6 +30,7 @@ from etl.parse import parse_html
 from etl.restructure import (
     drop_popups,
     join_split_bodies,
+    keep_embedded_posts,
     strip_invisible,
     unwrap_layout_tables,
 )
@@ -81,6 +82,7 @@ def _clean(body: bytes | str, url: str, site_profile: SiteProfile | None) -> Cle
     keys = link_texts(tree)
     strip_invisible(tree)
     drop_popups(tree)
+    keep_embedded_posts(tree)
     join_split_bodies(tree)
     unwrap_layout_tables(tree)
     extracted = extract_main_text(tree, url)

@@ -58,6 +58,28 @@ def strip_invisible(tree: HtmlElement) -> None:
     etree.strip_elements(tree, *_INVISIBLE_TAGS, with_tail=False)
 
 
+#: Embedded posts (a driver's tweet, a team's Instagram caption) quote someone in the article;
+#: their text is in the page, but their class names make extractors discard them as widgets.
+_SOCIAL_EMBED_XPATH = (
+    ".//blockquote[@class][contains(@class, 'twitter') or contains(@class, 'tweet') or "
+    "contains(@class, 'instagram') or contains(@class, 'tiktok')]"
+)
+
+
+def keep_embedded_posts(tree: HtmlElement) -> int:
+    """Let quoted social posts through as plain quotes; return how many."""
+    embeds = tree.xpath(_SOCIAL_EMBED_XPATH)
+    for blockquote in embeds:
+        blockquote.attrib.pop("class", None)
+        # its wrappers ("social-media-embed") are discarded by class as well
+        wrapper = blockquote.getparent()
+        while wrapper is not None and len(wrapper) == 1 and wrapper.tag in ("div", "figure"):
+            wrapper.attrib.pop("class", None)
+            wrapper.attrib.pop("id", None)
+            wrapper = wrapper.getparent()
+    return len(embeds)
+
+
 def unwrap_layout_tables(tree: HtmlElement) -> int:
     """Turn tables used for page layout into plain blocks; return how many were unwrapped."""
     layout = [table for table in tree.iter("table") if _is_layout_table(table)]

@@ -87,7 +87,8 @@ PROMOTION_RE = re.compile(
     r"become a member|if you (?:enjoyed|liked|value) (?:this|our)|support (?:our|independent) "
     r"journalism|soutenez (?:notre|la) rédaction|paywalls?|delivered (?:to|through) your "
     r"(?:inbox|letterbox|door)|download (?:our|the) app|téléchargez (?:notre|l'application)|"
-    r"write to [\w .'-]{2,40} at [\w.+-]+@[\w-]+\.[\w.]+)",
+    r"(?:write to|(?:may|can) be reached at|contact (?:him|her|them) at) [\w .'-]{0,40}"
+    r"[\w.+-]+@[\w-]+\.[\w.]+)",
     re.I,
 )
 #: ``Tags`` labels, alone or heading their keywords on the same line.

@@ -341,3 +341,14 @@ def test_tags_label_and_its_keywords_are_dropped() -> None:
     assert "Mots-clés" not in page.text
     assert "Carrera Cup, Le Mans" not in page.text
     assert page.removed["tag-list"] == 2
+
+
+def test_an_embedded_post_quoting_a_driver_is_kept() -> None:
+    tweet = (
+        '<div class="social-media-embed"><blockquote class="twitter-tweet"><p lang="fr">Quelle '
+        "course ! Merci à toute l'équipe, on revient l'an prochain pour gagner au général.</p>"
+        '— Dan Cammish (@dancammish) <a href="https://twitter.com/x/status/1">17 juin 2017</a>'
+        '</blockquote><script src="https://platform.twitter.com/widgets.js"></script></div>'
+    )
+    page = clean(article_html().replace("<p>Galerie", f"{tweet}<p>Galerie"))
+    assert "Merci à toute l'équipe, on revient l'an prochain" in page.text
