@@ -1,11 +1,13 @@
 """Entry point of the cleaning stage: one raw page in, one :class:`CleanedPage` out.
 
 The path of a page: :mod:`etl.parse` decodes and parses it once; :mod:`etl.metadata` reads
-what the page declares about itself; trafilatura (fast mode, comments off) extracts the main
-text from the same tree; :mod:`etl.classify` decides the kind (article, listing, gallery,
-other); :mod:`etl.rules` removes the noise trafilatura leaves, rule by rule, counting what each
-took; a site's learned :class:`~etl.boilerplate.SiteProfile`, when given, removes its recurring
-lines. Pure functions: no I/O, no database.
+what the page declares about itself (and the texts of its links are noted for the rules);
+:mod:`etl.restructure` fixes the tree where extractors stumble (scripts, hover cards, embedded
+posts, bodies split around ads, layout tables); :mod:`etl.extract` runs trafilatura (fast mode,
+comments off) on that same tree; :mod:`etl.classify` decides the kind (article, listing,
+gallery, other); :mod:`etl.rules` removes the noise trafilatura leaves, rule by rule, counting
+what each took, including the recurring lines of a site's learned
+:class:`~etl.boilerplate.SiteProfile` when one is given. Pure functions: no I/O, no database.
 
 trafilatura's fallback extractors (readability, jusText) are skipped: they cost about a third of
 its time and our rules recover more precision than they do, so cleaning stays faster than plain
@@ -27,13 +29,7 @@ from etl.extract import extract_main_text, link_texts
 from etl.metadata import PageMetadata, extract_metadata, guess_language, read_dateline
 from etl.pages import CleanedPage
 from etl.parse import parse_html
-from etl.restructure import (
-    drop_popups,
-    join_split_bodies,
-    keep_embedded_posts,
-    strip_invisible,
-    unwrap_layout_tables,
-)
+from etl.restructure import prepare_for_extraction
 from etl.rules import DATE_LINE_WINDOW, RuleContext, apply_rules
 
 log = logging.getLogger(__name__)
@@ -80,11 +76,7 @@ def _clean(body: bytes | str, url: str, site_profile: SiteProfile | None) -> Cle
         return CleanedPage(url=url, kind="other")
     meta = extract_metadata(tree, url)
     keys = link_texts(tree)
-    strip_invisible(tree)
-    drop_popups(tree)
-    keep_embedded_posts(tree)
-    join_split_bodies(tree)
-    unwrap_layout_tables(tree)
+    prepare_for_extraction(tree)
     extracted = extract_main_text(tree, url)
     lines = extracted.lines
     classification = classify_page(tree, meta, lines, url)
@@ -100,6 +92,9 @@ def _clean(body: bytes | str, url: str, site_profile: SiteProfile | None) -> Cle
     if classification.kind == "listing":
         page.teasers = list(classification.teasers)
         return page
+    if classification.kind == "gallery":
+        page.text = _gallery_text(tree, classification, meta)
+        return page
     if classification.kind == "other":
         return page
 
@@ -110,13 +105,9 @@ def _clean(body: bytes | str, url: str, site_profile: SiteProfile | None) -> Cle
         profile=site_profile,
         description=meta.description,
         language=page.language,
-        is_gallery=classification.kind == "gallery",
     )
     kept, removed = apply_rules(lines, context, tags=extracted.tags)
     page.removed = removed
-    if classification.kind == "gallery":
-        page.text = _gallery_text(tree, classification, meta)
-        return page
 
     page.text = "\n\n".join(kept)
     if kept:

@@ -1,17 +1,18 @@
-"""Tree fixes applied before extraction, so that trafilatura sees an article as one body.
+"""Tree fixes applied before extraction, where trafilatura alone loses text or keeps noise.
 
-Some publishers split one article's body into several sibling containers with the same class
-(``article__chunks`` of Condé Nast sites: the body is cut around every inline ad). trafilatura
-takes the first body container it finds and loses the rest - half the article or more. Joining
-such twin containers into the first one, in document order, gives it the whole text back.
+Each fix is general, told by the structure of the page, not by any one site's names:
 
-Pages laid out with tables (older CMSs) put the whole article in one cell; trafilatura renders
-cells as table rows (``| ... |``) glued to whatever shares the row. Such layout tables, told
-from data tables by what their cells hold (paragraphs, nested tables, long running text), become
-plain blocks.
+- scripts, styles and other non-text elements go first (trafilatura drops them too, but only
+  after copying the tree twice);
+- tooltips and hover cards (a person's photo and latest articles inside a sentence) go;
+- embedded social posts (a driver's tweet) lose the class names that make extractors discard
+  them: their text is a quote of the article;
+- an article body split into twin containers around ads (same tag, same body-like class, each
+  with paragraphs of running text) is joined into the first one, in document order;
+- tables used for page layout (cells holding paragraphs, nested tables or long text) become
+  plain blocks, instead of being rendered as ``| ... |`` rows glued to the page's chrome.
 
-Only containers whose class says they hold body text are joined, and only when each holds
-paragraphs of running text: comment lists, caption blocks and teaser cards repeat classes too.
+The tree is changed in place: run this after metadata and link texts were read from it.
 """
 
 from __future__ import annotations
@@ -160,3 +161,12 @@ def join_split_bodies(tree: HtmlElement) -> int:
             parent.remove(twin)
             joined += 1
     return joined
+
+
+def prepare_for_extraction(tree: HtmlElement) -> None:
+    """Every fix above, in order, on the page's tree (after metadata and links were read)."""
+    strip_invisible(tree)
+    drop_popups(tree)
+    keep_embedded_posts(tree)
+    join_split_bodies(tree)
+    unwrap_layout_tables(tree)

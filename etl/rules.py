@@ -140,8 +140,6 @@ class RuleContext:
     language: str | None = None
     #: The page's own summary (meta description), which a standfirst heading repeats.
     description: str | None = None
-    #: Galleries keep their captions: the caption-repeat rule must not run on them.
-    is_gallery: bool = False
     #: Link texts as a tuple, for prefix search of truncated fragments.
     link_key_list: tuple[str, ...] = field(default=())
     #: How often each line key occurs among the lines a rule sees (refreshed before each rule).
@@ -297,8 +295,6 @@ def _promotion(lines: Sequence[str], i: int, ctx: RuleContext) -> bool:
 
 def _repeated_caption(lines: Sequence[str], i: int, ctx: RuleContext) -> bool:
     """A short line that appears more than once: an embed's caption, not a paragraph."""
-    if ctx.is_gallery:
-        return False
     line = lines[i]
     if len(line) > SHORT_LINE or not line_key(line) or _STRUCTURED_LINE_RE.match(line):
         return False
