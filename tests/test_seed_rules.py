@@ -154,3 +154,16 @@ def test_gallery_is_a_gallery(gallery: CleanedPage) -> None:
 def test_gallery_text_is_its_standfirst_then_its_captions(gallery: CleanedPage) -> None:
     _title, standfirst, *captions = seed_lines("gallery-page.txt")
     assert gallery.paragraphs == [standfirst, *captions]
+
+
+def test_teasers_under_the_widget_label_go_with_it() -> None:
+    """The seed's `Lire aussi:` with the teasers it labels put back (titles from the index)."""
+    titles = seed_lines("index-page.txt")[2:5:2]  # two cut-off teaser titles of the index seed
+    teasers = "".join(
+        f'<p><a href="/actualites/{n}/">{escape(title)}</a></p>' for n, title in enumerate(titles)
+    )
+    html = article_html().replace("<p>Lire aussi:</p>", f"<p>Lire aussi:</p>{teasers}", 1)
+    page = clean_page(html.encode("utf-8"), "https://www.endurance-info.com/a/1")
+    assert "Matthieu Lahaye" not in page.text
+    assert "Valentino Rossi" not in page.text
+    assert page.removed["related-widget"] == 4
