@@ -60,7 +60,13 @@ def canonical_url(url: str) -> str:
 def url_identity(url: str) -> str:
     """What makes two URLs the same page: ``canonical_url`` without the trailing slash and
     without a default port."""
-    parts = urlsplit(canonical_url(url))
+    return identity_of_canonical(canonical_url(url))
+
+
+def identity_of_canonical(url: str) -> str:
+    """``url_identity`` of a URL already passed through ``canonical_url`` (saves a second
+    canonicalisation on the hot path of link following)."""
+    parts = urlsplit(url)
     default = {"http": 80, "https": 443}.get(parts.scheme)
     host = (parts.hostname or "").lower()
     netloc = host if parts.port in (None, default) else f"{host}:{parts.port}"

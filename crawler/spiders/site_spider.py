@@ -24,7 +24,6 @@ from scrapy import Request, Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response, TextResponse
-from scrapy.linkextractors import LinkExtractor
 from scrapy.selector import Selector
 from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.gz import gunzip, gzip_magic_number
@@ -32,7 +31,7 @@ from scrapy.utils.sitemap import Sitemap, sitemap_urls_from_robots
 from twisted.python.failure import Failure
 
 from crawler.items import PageItem
-from crawler.middlewares import KnownPage, canonical_url, url_identity
+from crawler.middlewares import KnownPage, canonical_url, identity_of_canonical, url_identity
 from crawler.sites import SiteDescription
 
 log = logging.getLogger(__name__)
@@ -46,7 +45,8 @@ FEED_LINKS = (
     "//item/link/text()",
     "//entry/link[not(@rel) or @rel='alternate']/@href",
 )
-LINKS = LinkExtractor(tags=("a", "area", "link"), attrs=("href",), unique=True)
+# Links worth reading in a page: anchors, image maps, and <link> pagination and canonicals.
+LINKS = "//a/@href | //area/@href | //link[@rel='next' or @rel='prev' or @rel='canonical']/@href"
 
 
 def response_headers(response: Response) -> dict[str, str]:
@@ -92,6 +92,7 @@ class SiteSpider(Spider):
         # Filled by ConditionalRequestMiddleware when the storage layer knows pages.
         self.known_pages: dict[str, KnownPage] = {}
         self.unchanged: set[str] = set()
+        self.followed: set[str] = set()
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
@@ -159,8 +160,14 @@ class SiteSpider(Spider):
     def follow(self, url: str) -> Request | None:
         """A page request for a discovered link, or None when the site does not want it."""
         url = canonical_url(url)  # judged without tracking parameters or fragment
-        if not self.site.should_follow(url) or url_identity(url) in self.unchanged:
+        identity = identity_of_canonical(url)
+        # Scrapy's duplicate filter would drop a repeat too, but only after the request went
+        # through every spider middleware: most links on a page were seen before.
+        if identity in self.followed or identity in self.unchanged:
             return None
+        if not self.site.should_follow(url):
+            return None
+        self.followed.add(identity)
         return self.page_request(url)
 
     # --- callbacks --------------------------------------------------------------------------
@@ -228,12 +235,15 @@ class SiteSpider(Spider):
         if response.status >= 400 or not isinstance(response, TextResponse):
             return
         try:
-            links = LINKS.extract_links(response)
+            hrefs = response.xpath(LINKS).getall()
         except Exception as exc:  # a page too broken to parse is stored all the same
             log.warning("no links read from %s: %s", response.url, exc)
             return
-        for link in links:
-            if (request := self.follow(link.url)) is not None:
+        for href in hrefs:
+            href = href.strip()
+            if not href or href.startswith(("#", "mailto:", "javascript:", "tel:")):
+                continue
+            if (request := self.follow(response.urljoin(href))) is not None:
                 yield request
 
     def page_item(self, response: Response) -> PageItem:
