@@ -174,3 +174,36 @@ class CrawlRunRow(Base):
     duplicates: Mapped[int] = mapped_column(BigInteger, default=0)
     failed: Mapped[int] = mapped_column(BigInteger, default=0)
     error: Mapped[str | None] = mapped_column(Text)
+
+
+class NearDupSignatureRow(Base):
+    """The MinHash signature of a stored article's text (etl.neardup), for near-duplicate checks.
+
+    One per article; replaced when the article's text changes, gone with the article.
+    """
+
+    __tablename__ = "near_dup_signatures"
+
+    article_id: Mapped[int] = mapped_column(
+        ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True
+    )
+    # etl.neardup.NUM_PERM little-endian uint32 values.
+    signature: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class NearDupBandRow(Base):
+    """One LSH band key of an article's signature: articles sharing a key are candidates.
+
+    The key mixes in the band number, so one index on ``key`` serves every band.
+    """
+
+    __tablename__ = "near_dup_bands"
+
+    article_id: Mapped[int] = mapped_column(
+        ForeignKey("near_dup_signatures.article_id", ondelete="CASCADE"), primary_key=True
+    )
+    band: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    key: Mapped[int] = mapped_column(BigInteger)
+
+    # (key, article_id): lookups by key are index-only scans, oldest articles first.
+    __table_args__ = (Index("ix_near_dup_bands_key_article", "key", "article_id"),)

@@ -1,0 +1,179 @@
+"""The near-duplicate index in PostgreSQL: every stored article's signature and band keys.
+
+Kept in the database (tables ``near_dup_signatures`` and ``near_dup_bands``) rather than in a
+process's memory, so a copy is found whatever run or worker stored its original. Both functions
+take the caller's :class:`~sqlalchemy.engine.Connection` and run inside its transaction: the
+article loader stores a batch, its duplicate links and its signatures all or nothing, under its
+advisory lock (so two loaders never miss each other's uncommitted articles). Each is one round
+trip per batch, whatever the batch size.
+
+Typical use in a loader, for the texts about to become new articles::
+
+    sigs = [(url, neardup.signature(text)) for url, text in new_texts]
+    found = find_near_duplicates(conn, sigs)   # url -> NearDuplicate
+    ... insert the articles, with duplicate_of from found[url].article_id (or, for
+        found[url].earlier, the id just given to that earlier item of the batch) ...
+    add_signatures(conn, [(article_id, sig) ...])   # copies too: a later copy may match them
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Sequence
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+from sqlalchemy import text
+from sqlalchemy.engine import Connection
+
+from etl import neardup
+from etl.neardup import Signature
+
+K = TypeVar("K", bound=Hashable)
+
+# A band key shared by this many stored articles is a pile of near-identical texts: the oldest
+# of them are enough to find the original, and the cap keeps a probe's cost bounded.
+MAX_HITS_PER_KEY = 32
+
+_PROBE = text(
+    """
+    WITH probe AS (
+        SELECT DISTINCT p.item, hit.article_id
+        FROM unnest(CAST(:keys AS bigint[]), CAST(:items AS integer[])) AS p(key, item)
+        CROSS JOIN LATERAL (
+            SELECT b.article_id FROM near_dup_bands AS b
+            WHERE b.key = p.key
+            ORDER BY b.article_id
+            LIMIT :cap
+        ) AS hit
+    )
+    SELECT probe.item, s.article_id, COALESCE(a.duplicate_of, a.id) AS original, s.signature
+    FROM probe
+    JOIN near_dup_signatures AS s ON s.article_id = probe.article_id
+    JOIN articles AS a ON a.id = probe.article_id
+    """
+)
+
+_UPSERT_SIGNATURES = text(
+    """
+    INSERT INTO near_dup_signatures (article_id, signature)
+    SELECT * FROM unnest(CAST(:ids AS bigint[]), CAST(:signatures AS bytea[]))
+    ON CONFLICT (article_id) DO UPDATE SET signature = excluded.signature
+    WHERE near_dup_signatures.signature <> excluded.signature
+    """
+)
+
+_UPSERT_BANDS = text(
+    """
+    INSERT INTO near_dup_bands (article_id, band, key)
+    SELECT * FROM unnest(
+        CAST(:ids AS bigint[]), CAST(:bands AS smallint[]), CAST(:keys AS bigint[])
+    )
+    ON CONFLICT (article_id, band) DO UPDATE SET key = excluded.key
+    WHERE near_dup_bands.key <> excluded.key
+    """
+)
+
+_DROP_BANDS = text("DELETE FROM near_dup_bands WHERE article_id = ANY(CAST(:ids AS bigint[]))")
+
+
+@dataclass(frozen=True, slots=True)
+class NearDuplicate(Generic[K]):
+    """What an item copies: a stored article or an earlier item of the same batch.
+
+    ``article_id`` is the original story (when the matched article is itself a copy, the one
+    it copies), ``earlier`` the key of an earlier item of the batch; exactly one is set.
+    ``similarity`` is the estimated Jaccard similarity with the text that matched.
+    """
+
+    similarity: float
+    article_id: int | None = None
+    earlier: K | None = None
+
+
+def find_near_duplicates(
+    conn: Connection,
+    items: Sequence[tuple[K, Signature]],
+    threshold: float | None = None,
+    *,
+    within_batch: bool = True,
+) -> dict[K, NearDuplicate[K]]:
+    """The original of every item that is a near-duplicate, keyed like ``items``.
+
+    An item is a near-duplicate when its estimated similarity with a stored article (or, with
+    ``within_batch``, with an item before it in ``items``) reaches ``threshold`` (default:
+    :func:`etl.neardup.threshold_from_env`). A stored original wins over one in the batch, and
+    the most similar stored article over the others. Items without a match are left out.
+    Only texts about to be stored as new articles belong here: an article compared with its
+    own stored row would match itself.
+    """
+    limit = neardup.threshold_from_env() if threshold is None else threshold
+    stored = _stored_matches(conn, items, limit)
+    found: dict[K, NearDuplicate[K]] = dict(stored)
+    if not within_batch:
+        return found
+    for key, match in neardup.match_within(items, limit).items():
+        if key in found:
+            continue
+        earlier = found.get(match.earlier)
+        if earlier is not None:  # the earlier item is itself a copy of a stored story
+            found[key] = NearDuplicate(match.similarity, article_id=earlier.article_id)
+        else:
+            found[key] = NearDuplicate(match.similarity, earlier=match.earlier)
+    return found
+
+
+def _stored_matches(
+    conn: Connection, items: Sequence[tuple[K, Signature]], threshold: float
+) -> dict[K, NearDuplicate[K]]:
+    keys: list[int] = []
+    positions: list[int] = []
+    for position, (_, sig) in enumerate(items):
+        item_keys = neardup.band_keys(sig)
+        keys += item_keys
+        positions += [position] * len(item_keys)
+    if not keys:
+        return {}
+    rows = conn.execute(_PROBE, {"keys": keys, "items": positions, "cap": MAX_HITS_PER_KEY})
+    best: dict[int, tuple[float, int]] = {}
+    for position, _, original, stored_sig in rows:
+        score = neardup.similarity(items[position][1], neardup.from_bytes(bytes(stored_sig)))
+        if score < threshold:
+            continue
+        # Ties go to the oldest original, so every run links a copy to the same story.
+        if position not in best or (-score, original) < (-best[position][0], best[position][1]):
+            best[position] = (score, original)
+    return {
+        items[position][0]: NearDuplicate(score, article_id=original)
+        for position, (score, original) in best.items()
+    }
+
+
+def add_signatures(conn: Connection, rows: Sequence[tuple[int, Signature]]) -> None:
+    """Index stored articles' signatures (insert, or replace an article's changed signature).
+
+    Idempotent: adding the same rows again changes nothing. The articles must exist (their
+    signatures go when they are deleted).
+    """
+    latest = {article_id: sig for article_id, sig in rows}  # one upsert per row and statement
+    if not latest:
+        return
+    ids = list(latest)
+    conn.execute(
+        _UPSERT_SIGNATURES,
+        {"ids": ids, "signatures": [neardup.to_bytes(latest[i]) for i in ids]},
+    )
+    band_ids: list[int] = []
+    bands: list[int] = []
+    keys: list[int] = []
+    empty: list[int] = []
+    for article_id in ids:
+        article_keys = neardup.band_keys(latest[article_id])
+        if not article_keys:
+            empty.append(article_id)
+        band_ids += [article_id] * len(article_keys)
+        bands += range(len(article_keys))
+        keys += article_keys
+    if empty:  # a text emptied since it was indexed matches nothing any more
+        conn.execute(_DROP_BANDS, {"ids": empty})
+    if keys:
+        conn.execute(_UPSERT_BANDS, {"ids": band_ids, "bands": bands, "keys": keys})
