@@ -3,6 +3,8 @@
 Writes go through the storage layer's ``etl.store.save_raw_pages`` (an idempotent upsert by
 URL), so a re-crawl never duplicates a page. Pages are buffered and written every
 PITBOARD_BATCH_SIZE items or PITBOARD_FLUSH_SECONDS seconds, whichever comes first, and on close.
+Non-HTML bodies (images, PDFs) are dropped with a log line; error pages (404...) are kept. If the
+database refuses a batch, the crawl stops with the finish reason ``pitboard_storage_failed``.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import time
 from typing import TYPE_CHECKING, Self
 
 from scrapy.exceptions import DropItem
+from scrapy.utils.defer import deferred_from_coro
 from twisted.internet import task
 
 from crawler.items import PageItem
@@ -54,6 +57,7 @@ class RawPagePipeline:
         self.received = self.written = 0
         self._last_flush = time.monotonic()
         self._timer: task.LoopingCall | None = None
+        self._stopping = False
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -77,7 +81,8 @@ class RawPagePipeline:
     def process_item(self, item: PageItem) -> PageItem:
         if not isinstance(item, PageItem):
             return item
-        if not is_html(item.headers, item.body):
+        # Error pages are kept whatever their type: a dead link must stay visible.
+        if item.status < 400 and not is_html(item.headers, item.body):
             self.crawler.stats.inc_value("pitboard/skipped_not_html")
             raise DropItem(f"not HTML, not stored: {item.url}", log_level="INFO")
         self.buffer.append(
@@ -101,20 +106,33 @@ class RawPagePipeline:
             self.flush()
 
     def flush(self) -> None:
-        """Write the buffered pages in one transaction (a failed batch raises; nothing half)."""
+        """Write the buffered pages in one transaction: a batch is stored whole or not at all."""
         from etl.store import save_raw_pages
 
         self._last_flush = time.monotonic()
         if not self.buffer or self.engine is None:
             return
         batch, self.buffer = self.buffer, []
-        changed = save_raw_pages(self.engine, batch)
+        try:
+            changed = save_raw_pages(self.engine, batch)
+        except Exception:
+            # Nothing of the batch was written (one transaction). Crawling on would only fetch
+            # pages that cannot be kept: stop, with a reason the caller can read in the stats.
+            self.crawler.stats.inc_value("pitboard/raw_pages_lost", len(batch))
+            log.exception("pitboard: could not store %d raw pages; stopping the crawl", len(batch))
+            if not self._stopping and self.crawler.engine is not None:
+                self._stopping = True
+                deferred_from_coro(
+                    self.crawler.engine.close_spider_async(reason="pitboard_storage_failed")
+                )
+            return
         self.written += len(batch)
         self.crawler.stats.inc_value("pitboard/raw_pages_saved", len(batch))
         self.crawler.stats.inc_value("pitboard/raw_pages_new_or_changed", changed)
         log.info("pitboard: saved %d raw pages (%d new or changed)", len(batch), changed)
 
     def close_spider(self) -> None:
+        self._stopping = True
         if self._timer is not None and self._timer.running:
             self._timer.stop()
         self.flush()

@@ -17,6 +17,7 @@ import subprocess
 import sys
 import threading
 import time
+import uuid
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -25,7 +26,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, make_url, text
 
 from etl.urls import normalize_url
 
@@ -413,6 +414,24 @@ def test_a_recrawl_still_finds_a_new_article(first_crawl: Crawl, recrawls: Recra
     assert changed.rows[LATE].status == 200
     assert changed.rows["/news/"].fetched_at != first_crawl.rows["/news/"].fetched_at
     assert changed.rows[PAGINATED].fetched_at == first_crawl.rows[PAGINATED].fetched_at
+
+
+def test_a_database_that_refuses_pages_stops_the_crawl(
+    tiny: tuple[TinySite, TinySite], admin_url: str
+) -> None:
+    name = f"pitboard_noschema_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        no_tables = make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+        process = run_crawl(tiny[0].base, no_tables, "-s", "PITBOARD_BATCH_SIZE=1")
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+    assert "'finish_reason': 'pitboard_storage_failed'" in process.stderr
+    assert "could not store 1 raw pages" in process.stderr
 
 
 # --- the generated sample sites -------------------------------------------------------------
