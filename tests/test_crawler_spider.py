@@ -152,6 +152,18 @@ def test_a_stored_article_modified_after_our_copy_is_requested_again() -> None:
     assert requested(spider.parse_sitemap(response)) == [BASE + path]
 
 
+@pytest.mark.parametrize("body", [b"", b"garbage", b"<html><body>Oops</body></html>"])
+def test_a_broken_sitemap_is_ignored(body: bytes) -> None:
+    response = Response(url=f"{BASE}/sitemap.xml", body=body)
+    assert list(spider_for().parse_sitemap(response)) == []
+
+
+@pytest.mark.parametrize("body", [b"", b"  ", b"garbage", b"<html><body>Oops</body></html>"])
+def test_a_broken_feed_is_ignored(body: bytes) -> None:
+    response = Response(url=f"{BASE}/rss.xml", body=body)
+    assert list(spider_for().parse_feed(response)) == []
+
+
 def test_rss_and_atom_feeds_lead_to_their_articles_without_tracking_parameters() -> None:
     spider = spider_for()
     rss = (

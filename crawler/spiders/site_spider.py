@@ -192,7 +192,11 @@ class SiteSpider(Spider):
         body = response.body
         if gzip_magic_number(response):
             body = gunzip(body, max_size=self.settings.getint("DOWNLOAD_MAXSIZE"))
-        sitemap = Sitemap(body)
+        try:
+            sitemap = Sitemap(body)
+        except (SyntaxError, StopIteration):  # lxml's XMLSyntaxError is a SyntaxError
+            log.warning("unreadable sitemap, ignored: %s", response.url)
+            return
         if sitemap.type == "sitemapindex":
             for entry in sitemap:
                 if self.site.is_on_site(entry["loc"]):
@@ -222,6 +226,9 @@ class SiteSpider(Spider):
         return True
 
     def parse_feed(self, response: Response) -> Iterator[Request]:
+        if not response.body.strip():
+            log.warning("empty feed, ignored: %s", response.url)
+            return
         selector = Selector(body=response.body, type="xml")
         selector.remove_namespaces()
         for xpath in FEED_LINKS:
