@@ -47,8 +47,10 @@ TRACKING_PARAMETER = re.compile(
 
 def canonical_url(url: str) -> str:
     """``url`` as Pitboard requests it: no fragment, no tracking parameters, query sorted and
-    percent-encoding normalised (w3lib), host in lower case. The trailing slash is kept."""
-    parts = urlsplit(url.strip())
+    percent-encoding normalised (w3lib), host in lower case. The trailing slash is kept.
+    Raises ValueError for a URL that cannot be parsed (a bad port, a broken IPv6 host)."""
+    url = url.strip()
+    parts = urlsplit(url)
     if parts.query:
         names = {kv.split("=", 1)[0] for kv in parts.query.split("&") if kv}
         tracking = [n for n in names if TRACKING_PARAMETER.match(n)]

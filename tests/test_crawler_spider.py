@@ -195,6 +195,9 @@ LISTING = f"""<html><head><link rel="canonical" href="{BASE}/news/">
 <a href="http://localhost:8123/wp-content/uploads/2025/01/a-218x150.jpg">thumb</a>
 <a href="http://127.0.0.1:9999/news/2025/01/03/elsewhere-3">another site on another port</a>
 <a href="https://twitter.com/share?url=x">share</a>
+<a href="http://127.0.0.1:port/news/2025/01/04/bad-port-4">broken</a>
+<a href="http://[::1/news/2025/01/05/broken-host-5">broken</a>
+<a href="mailto:desk@example.com">mail</a>
 </body></html>"""
 
 

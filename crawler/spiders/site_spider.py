@@ -159,8 +159,12 @@ class SiteSpider(Spider):
 
     def follow(self, url: str) -> Request | None:
         """A page request for a discovered link, or None when the site does not want it."""
-        url = canonical_url(url)  # judged without tracking parameters or fragment
-        identity = identity_of_canonical(url)
+        try:
+            url = canonical_url(url)  # judged without tracking parameters or fragment
+            identity = identity_of_canonical(url)
+        except ValueError:
+            log.debug("unparsable link ignored: %r", url)
+            return None
         # Scrapy's duplicate filter would drop a repeat too, but only after the request went
         # through every spider middleware: most links on a page were seen before.
         if identity in self.followed or identity in self.unchanged:
@@ -233,7 +237,11 @@ class SiteSpider(Spider):
         selector.remove_namespaces()
         for xpath in FEED_LINKS:
             for link in selector.xpath(xpath).getall():
-                if (request := self.follow(response.urljoin(link.strip()))) is not None:
+                try:
+                    url = response.urljoin(link.strip())
+                except ValueError:
+                    continue
+                if (request := self.follow(url)) is not None:
                     yield request
 
     def parse_page(self, response: Response) -> Iterator[PageItem | Request]:
@@ -250,7 +258,11 @@ class SiteSpider(Spider):
             href = href.strip()
             if not href or href.startswith(("#", "mailto:", "javascript:", "tel:")):
                 continue
-            if (request := self.follow(response.urljoin(href))) is not None:
+            try:
+                url = response.urljoin(href)
+            except ValueError:  # a broken IPv6 host, say
+                continue
+            if (request := self.follow(url)) is not None:
                 yield request
 
     def page_item(self, response: Response) -> PageItem:
