@@ -116,10 +116,11 @@ class SiteDescription:
         return tuple(re.compile(p) for p in self.deny_patterns)
 
     def is_on_site(self, url: str) -> bool:
-        """True when ``url`` belongs to this site: same scheme-less origin, port included.
+        """True when ``url`` belongs to this site.
 
-        Scrapy's offsite filter compares host names only, which would let another server on
-        127.0.0.1 in; the sample sites differ only by port.
+        A sample site must match host and port exactly: Scrapy's offsite filter compares host
+        names only, which would let any other server on 127.0.0.1 in. A real site accepts its
+        domains and their subdomains (``www.``), on any port.
         """
         if self.base_url is None:
             return False
