@@ -314,10 +314,12 @@ _DIGITS = r"(\d{1,3})(?![\d\w°º'’\"]|[.,:/]\d)"
 # prose: the regex engine then skips from one candidate to the next in C.
 _NUMBER = re.compile(
     rf"""
+    [\#°º.]                                     # one character class first: a fast skip
     (?:
-        \#                                                    # #17, # 17
-      | [°º](?<=(?<!\w)[Nn][°º])(?:{_SPACE}?s)?                # n°13, N° 13, n°s 7 et 8
-      | \.(?:(?<=(?<!\w)[Nn]o\.)|(?<=(?<!\w)[Nn]os\.))       # No. 8, no.8, Nos. 7 and 8
+        (?<=\#)                                 # #17, # 17
+      | (?<=(?<!\w)[Nn][°º])(?:{_SPACE}?s)?      # n°13, N° 13, n°s 7 et 8
+      | (?<=(?<!\w)[Nn]o\.)                     # No. 8, no.8
+      | (?<=(?<!\w)[Nn]os\.)                    # Nos. 7 and 8
     )
     {_SPACE}?{_DIGITS}
     """,

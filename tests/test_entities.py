@@ -242,6 +242,7 @@ def test_a_series_named_after_a_maker_also_names_the_maker() -> None:
         ("La numéro 7 repart.", ("7",)),
         ("La voiture numéro 7 et la Toyota numéro 8.", ("7", "8")),
         ("La n°36 Alpine.", ("36",)),
+        ("La Toyota n°8 s'est imposée.", ("8",)),
         ("The #08 car.", ("8",)),
         ("The Nos. 7 and 8 Toyotas.", ("7", "8")),
         ("Les n°7 et 8.", ("7", "8")),
