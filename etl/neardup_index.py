@@ -56,24 +56,35 @@ _PROBE = text(
 _UPSERT_SIGNATURES = text(
     """
     INSERT INTO near_dup_signatures (article_id, signature)
-    SELECT * FROM unnest(CAST(:ids AS bigint[]), CAST(:signatures AS bytea[]))
+    SELECT ids[i], substring(CAST(:signatures AS bytea) FROM (i - 1) * :size + 1 FOR :size)
+    FROM CAST(:ids AS bigint[]) AS ids, generate_subscripts(ids, 1) AS i
     ON CONFLICT (article_id) DO UPDATE SET signature = excluded.signature
     WHERE near_dup_signatures.signature <> excluded.signature
     """
 )
 
-_UPSERT_BANDS = text(
+_INDEXED = text(
     """
-    INSERT INTO near_dup_bands (article_id, band, key)
-    SELECT * FROM unnest(
-        CAST(:ids AS bigint[]), CAST(:bands AS smallint[]), CAST(:keys AS bigint[])
-    )
-    ON CONFLICT (article_id, band) DO UPDATE SET key = excluded.key
-    WHERE near_dup_bands.key <> excluded.key
+    SELECT article_id, signature FROM near_dup_signatures
+    WHERE article_id = ANY(CAST(:ids AS bigint[]))
     """
 )
 
-_DROP_BANDS = text("DELETE FROM near_dup_bands WHERE article_id = ANY(CAST(:ids AS bigint[]))")
+_ADD_BANDS = text(
+    """
+    INSERT INTO near_dup_bands (key, article_id)
+    SELECT * FROM unnest(CAST(:keys AS bigint[]), CAST(:ids AS bigint[]))
+    ON CONFLICT DO NOTHING
+    """
+)
+
+_DROP_BANDS = text(
+    """
+    DELETE FROM near_dup_bands AS b
+    USING unnest(CAST(:keys AS bigint[]), CAST(:ids AS bigint[])) AS old(key, article_id)
+    WHERE b.key = old.key AND b.article_id = old.article_id
+    """
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,7 +144,9 @@ def _stored_matches(
         positions += [position] * len(item_keys)
     if not keys:
         return {}
-    rows = conn.execute(_PROBE, {"keys": keys, "items": positions, "cap": MAX_HITS_PER_KEY})
+    rows = conn.execute(
+        _PROBE, {"keys": _array(keys), "items": _array(positions), "cap": MAX_HITS_PER_KEY}
+    )
     best: dict[int, tuple[float, int]] = {}
     for position, _, original, stored_sig in rows:
         score = neardup.similarity(items[position][1], neardup.from_bytes(bytes(stored_sig)))
@@ -158,22 +171,34 @@ def add_signatures(conn: Connection, rows: Sequence[tuple[int, Signature]]) -> N
     if not latest:
         return
     ids = list(latest)
+    # Band keys of signatures being replaced (an edited article) must go: read them first.
+    stale: list[tuple[int, int]] = []
+    for article_id, old in conn.execute(_INDEXED, {"ids": _array(ids)}):
+        old_sig = neardup.from_bytes(bytes(old))
+        if not (old_sig == latest[article_id]).all():
+            stale += [(key, article_id) for key in neardup.band_keys(old_sig)]
     conn.execute(
         _UPSERT_SIGNATURES,
-        {"ids": ids, "signatures": [neardup.to_bytes(latest[i]) for i in ids]},
+        {
+            "ids": _array(ids),
+            "signatures": b"".join(neardup.to_bytes(latest[i]) for i in ids),
+            "size": 4 * neardup.NUM_PERM,
+        },
     )
-    band_ids: list[int] = []
-    bands: list[int] = []
-    keys: list[int] = []
-    empty: list[int] = []
+    if stale:
+        keys, owners = zip(*stale, strict=True)
+        conn.execute(_DROP_BANDS, {"keys": _array(keys), "ids": _array(owners)})
+    keys_added: list[int] = []
+    owners_added: list[int] = []
     for article_id in ids:
         article_keys = neardup.band_keys(latest[article_id])
-        if not article_keys:
-            empty.append(article_id)
-        band_ids += [article_id] * len(article_keys)
-        bands += range(len(article_keys))
-        keys += article_keys
-    if empty:  # a text emptied since it was indexed matches nothing any more
-        conn.execute(_DROP_BANDS, {"ids": empty})
-    if keys:
-        conn.execute(_UPSERT_BANDS, {"ids": band_ids, "bands": bands, "keys": keys})
+        keys_added += article_keys
+        owners_added += [article_id] * len(article_keys)
+    if keys_added:
+        conn.execute(_ADD_BANDS, {"keys": _array(keys_added), "ids": _array(owners_added)})
+
+
+def _array(values: Sequence[int]) -> str:
+    """An integer array as one PostgreSQL literal: parsed in one go by the server, where a list
+    parameter becomes ARRAY[...] with one expression per element (ten times slower)."""
+    return "{" + ",".join(map(str, values)) + "}"

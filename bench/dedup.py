@@ -1,0 +1,249 @@
+"""Near-duplicate detection at scale, through the real PostgreSQL index.
+
+For each size (default 10k, 50k and 100k documents) the sample-site generator writes that many
+articles (two sites of size/2, with their planted republished copies: another headline, a
+rewritten opening and/or a source footer), in publication order across both sites, as a
+crawler would meet them. They go through what the article loader does, in batches of
+``--batch`` in one transaction each: signatures (:func:`etl.neardup.signature`), one probe of
+the index (:func:`etl.neardup_index.find_near_duplicates`), the article rows, then
+:func:`etl.neardup_index.add_signatures`. Printed per size: documents per second of the
+detection work (signatures, probe and indexing; generating texts and inserting the article
+rows are not counted), peak resident memory of the process that ran it (a fresh process per
+size), and precision/recall of the links against the generator's truth; then
+time(largest)/time(smallest) scaled to the same document count ratio.
+
+``--thresholds 0.3,0.4,...`` instead prints the precision/recall table used to choose the
+default threshold (one full run per threshold over ``--articles`` articles per site).
+
+Each run works in a scratch database created on ``--database-url`` (default: the local
+PostgreSQL), migrated with :func:`etl.migrate.upgrade`, and dropped at the end.
+Run: ``.venv/bin/python bench/dedup.py [--sizes 1000,5000] [--thresholds 0.3,0.5]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing
+import resource
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import create_engine, insert, make_url, text
+from sqlalchemy.engine import Engine
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from etl import neardup  # noqa: E402
+from etl.migrate import upgrade  # noqa: E402
+from etl.models import ArticleRow  # noqa: E402
+from etl.neardup_index import add_signatures, find_near_duplicates  # noqa: E402
+from flows.samplesite import build_sample_sites  # noqa: E402
+
+DEFAULT_URL = "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres"
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    """One article as the loader would get it, with the truth about what it copies."""
+
+    position: int
+    name: tuple[str, str]  # (site, path)
+    text: str
+    original: tuple[str, str] | None
+
+
+@dataclass(frozen=True, slots=True)
+class RunResult:
+    documents: int
+    seconds: float
+    peak_rss_mib: float
+    copies: int
+    flagged: int
+    correct: int
+
+    @property
+    def precision(self) -> float:
+        return self.correct / self.flagged if self.flagged else 1.0
+
+    @property
+    def recall(self) -> float:
+        return self.correct / self.copies if self.copies else 1.0
+
+
+def sample_documents(documents: int, seed: int) -> Iterator[Document]:
+    """About ``documents`` generated articles of both sample sites, oldest first, lazily."""
+    sites = build_sample_sites(articles=max(6, documents // 2), seed=seed)
+    streams = [
+        ((spec.published, name, spec.article_id), site, spec)
+        for name, site in sites.items()
+        for spec in site.visible(1)
+    ]
+    for position, (_, site, spec) in enumerate(sorted(streams, key=lambda s: s[0])):
+        yield Document(
+            position,
+            (site.name, site.article_path(spec)),
+            "\n\n".join(site.paragraphs(spec)),
+            site.original_of(spec),
+        )
+
+
+def _batches(docs: Iterator[Document], size: int) -> Iterator[list[Document]]:
+    batch: list[Document] = []
+    for doc in docs:
+        batch.append(doc)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def run(url: str, documents: int, threshold: float, batch_size: int, seed: int) -> RunResult:
+    """Detect near-duplicates over ``documents`` generated articles in an emptied database."""
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("TRUNCATE articles RESTART IDENTITY CASCADE"))
+    position_of: dict[tuple[str, str], int] = {}
+    root_of: dict[int, int] = {}  # document position -> position of the story it was linked to
+    article_position: dict[int, int] = {}
+    truth: dict[int, int] = {}
+    seconds = 0.0
+    count = 0
+    for batch in _batches(sample_documents(documents, seed), batch_size):
+        for doc in batch:
+            position_of[doc.name] = doc.position
+            if doc.original is not None and doc.original in position_of:
+                truth[doc.position] = position_of[doc.original]
+        count += len(batch)
+        with engine.begin() as conn:
+            started = time.perf_counter()
+            items = [(doc.position, neardup.signature(doc.text)) for doc in batch]
+            found = find_near_duplicates(conn, items, threshold)
+            seconds += time.perf_counter() - started
+            ids = conn.scalars(
+                insert(ArticleRow).returning(ArticleRow.id, sort_by_parameter_order=True),
+                [
+                    {
+                        "site": doc.name[0],
+                        "url": f"bench://{doc.name[0]}{doc.name[1]}",
+                        "kind": "article",
+                        "text": "",
+                        "content_hash": f"{doc.position:064d}",
+                    }
+                    for doc in batch
+                ],
+            ).all()
+            for doc, article_id in zip(batch, ids, strict=True):
+                article_position[article_id] = doc.position
+            started = time.perf_counter()
+            add_signatures(conn, [(i, sig) for i, (_, sig) in zip(ids, items, strict=True)])
+            seconds += time.perf_counter() - started
+        for key, match in found.items():
+            if match.article_id is not None:
+                root_of[key] = article_position[match.article_id]
+            else:
+                earlier = match.earlier
+                assert earlier is not None
+                root_of[key] = root_of.get(earlier, earlier)
+    engine.dispose()
+    correct = sum(1 for key, root in root_of.items() if truth.get(key) == root)
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return RunResult(count, seconds, peak, len(truth), len(root_of), correct)
+
+
+def _run_in_child(args: tuple[str, int, float, int, int]) -> RunResult:
+    return run(*args)
+
+
+def run_fresh_process(
+    url: str, documents: int, threshold: float, batch_size: int, seed: int
+) -> RunResult:
+    """``run`` in a new process, so its peak memory is its own."""
+    with multiprocessing.get_context("spawn").Pool(1) as pool:
+        return pool.apply(_run_in_child, ((url, documents, threshold, batch_size, seed),))
+
+
+@contextmanager
+def scratch_database(admin_url: str) -> Iterator[str]:
+    """A new database at the head revision, dropped on the way out."""
+    name = f"pitboard_bench_{uuid.uuid4().hex[:10]}"
+    admin: Engine = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+    try:
+        engine = create_engine(url)
+        upgrade(engine)
+        engine.dispose()
+        yield url
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def _floats(value: str) -> list[float]:
+    return [float(v) for v in value.split(",") if v]
+
+
+def _ints(value: str) -> list[int]:
+    return [int(v) for v in value.split(",") if v]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--database-url", default=DEFAULT_URL, help="a server to create on")
+    parser.add_argument("--sizes", type=_ints, default=[10_000, 50_000, 100_000])
+    parser.add_argument("--batch", type=int, default=1000, help="documents per transaction")
+    parser.add_argument("--threshold", type=float, default=neardup.threshold_from_env())
+    parser.add_argument("--thresholds", type=_floats, help="print the threshold table instead")
+    parser.add_argument("--articles", type=int, default=5000, help="per site, for --thresholds")
+    parser.add_argument("--seed", type=int, default=7)
+    args = parser.parse_args()
+
+    with scratch_database(args.database_url) as url:
+        if args.thresholds:
+            print(f"threshold table: {2 * args.articles} generated articles, seed {args.seed}")
+            print(
+                f"{'threshold':>9} {'copies':>6} {'flagged':>7} {'correct':>7} "
+                f"{'precision':>9} {'recall':>6}"
+            )
+            for threshold in args.thresholds:
+                r = run(url, 2 * args.articles, threshold, args.batch, args.seed)
+                print(
+                    f"{threshold:>9.2f} {r.copies:>6} {r.flagged:>7} {r.correct:>7} "
+                    f"{r.precision:>9.3f} {r.recall:>6.3f}"
+                )
+            return
+        print(f"near-duplicate detection, threshold {args.threshold}, batches of {args.batch}")
+        print(
+            f"{'documents':>9} {'seconds':>8} {'docs/s':>7} {'peak MiB':>8} "
+            f"{'copies':>6} {'precision':>9} {'recall':>6}"
+        )
+        results = []
+        for size in args.sizes:
+            r = run_fresh_process(url, size, args.threshold, args.batch, args.seed)
+            results.append(r)
+            print(
+                f"{r.documents:>9} {r.seconds:>8.1f} {r.documents / r.seconds:>7.0f} "
+                f"{r.peak_rss_mib:>8.0f} {r.copies:>6} {r.precision:>9.3f} {r.recall:>6.3f}",
+                flush=True,
+            )
+        if len(results) > 1:
+            small, large = results[0], results[-1]
+            print(
+                f"time({large.documents})/time({small.documents}) = "
+                f"{large.seconds / small.seconds:.1f}x for "
+                f"{large.documents / small.documents:.1f}x the documents "
+                f"(linear would be {large.documents / small.documents:.1f}x)"
+            )
+
+
+if __name__ == "__main__":
+    main()
