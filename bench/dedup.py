@@ -13,7 +13,8 @@ size), and precision/recall of the links against the generator's truth; then
 time(largest)/time(smallest) scaled to the same document count ratio.
 
 ``--thresholds 0.3,0.4,...`` instead prints the precision/recall table used to choose the
-default threshold (one full run per threshold over ``--articles`` articles per site).
+default threshold (one full run per threshold over ``--articles`` articles per site), with the
+probability that the LSH bands make a pair of exactly that similarity a candidate at all.
 
 Each run works in a scratch database created on ``--database-url`` (default: the local
 PostgreSQL), migrated with :func:`etl.migrate.upgrade`, and dropped at the end.
@@ -212,13 +213,14 @@ def main() -> None:
             print(f"threshold table: {2 * args.articles} generated articles, seed {args.seed}")
             print(
                 f"{'threshold':>9} {'copies':>6} {'flagged':>7} {'correct':>7} "
-                f"{'precision':>9} {'recall':>6}"
+                f"{'precision':>9} {'recall':>6} {'P(candidate)':>12}"
             )
             for threshold in args.thresholds:
                 r = run(url, 2 * args.articles, threshold, args.batch, args.seed)
                 print(
                     f"{threshold:>9.2f} {r.copies:>6} {r.flagged:>7} {r.correct:>7} "
-                    f"{r.precision:>9.3f} {r.recall:>6.3f}"
+                    f"{r.precision:>9.3f} {r.recall:>6.3f} "
+                    f"{neardup.candidate_probability(threshold):>12.3f}"
                 )
             return
         print(f"near-duplicate detection, threshold {args.threshold}, batches of {args.batch}")

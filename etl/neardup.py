@@ -33,7 +33,6 @@ from typing import Generic, TypeVar
 import numpy as np
 import numpy.typing as npt
 from datasketch import MinHash
-from datasketch.lsh import _false_negative_probability, _false_positive_probability
 from datasketch.minhash import _fmix
 
 # Changing any of these changes every stored signature or band key: a new Alembic revision
@@ -176,17 +175,9 @@ def similarity(sig_a: Signature, sig_b: Signature) -> float:
 
 
 def candidate_probability(jaccard: float) -> float:
-    """How likely two texts of this Jaccard similarity share at least one band (LSH S-curve)."""
+    """How likely two texts of this Jaccard similarity share at least one band (the LSH
+    S-curve, 1 - (1 - s^ROWS)^BANDS): 0.87 at 0.5, 0.99 at 0.6, 0.12 at 0.25."""
     return 1.0 - (1.0 - jaccard**ROWS) ** BANDS
-
-
-def banding_errors(threshold: float) -> tuple[float, float]:
-    """datasketch's weighted false-positive and false-negative areas of the banding at a
-    threshold: what its MinHashLSH minimises when it picks bands and rows."""
-    return (
-        _false_positive_probability(threshold, BANDS, ROWS),
-        _false_negative_probability(threshold, BANDS, ROWS),
-    )
 
 
 @dataclass(frozen=True, slots=True)
