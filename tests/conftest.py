@@ -33,6 +33,8 @@ TABLES = (
     "article_versions",
     "listing_teasers",
     "crawl_runs",
+    "near_dup_signatures",
+    "near_dup_bands",
 )
 
 
