@@ -25,6 +25,7 @@ from lxml.html import HtmlElement
 from etl.boilerplate import SiteProfile, learn_site_profile
 from etl.classify import Classification, classify_page, find_standfirst
 from etl.dates import date_in_url, guess_date, parse_date
+from etl.entities import tag_entities
 from etl.extract import extract_main_text, link_texts
 from etl.metadata import PageMetadata, extract_metadata, guess_language, read_dateline
 from etl.pages import CleanedPage
@@ -94,6 +95,7 @@ def _clean(body: bytes | str, url: str, site_profile: SiteProfile | None) -> Cle
         return page
     if classification.kind == "gallery":
         page.text = _gallery_text(tree, classification, meta)
+        page.entities = tag_entities(page.title, page.text, page.language)
         return page
     if classification.kind == "other":
         return page
@@ -118,6 +120,8 @@ def _clean(body: bytes | str, url: str, site_profile: SiteProfile | None) -> Cle
                 page.author = dateline.initials
     if not kept:
         page.kind = "other"
+    else:
+        page.entities = tag_entities(page.title, page.text, page.language)
     return page
 
 

@@ -25,6 +25,8 @@ from etl.models import (
     ListingTeaserRow,
     RawPageRow,
 )
+from etl.neardup import Signature, signature
+from etl.neardup_index import add_signatures, find_near_duplicates
 from etl.pages import CleanedPage, RawPage
 from etl.urls import normalize_url, same_site
 
@@ -177,6 +179,7 @@ class LoadStats:
     updated: int = 0
     unchanged: int = 0
     duplicates: int = 0
+    near_duplicates: int = 0  # stored, with duplicate_of naming the original story
     not_articles: int = 0
 
     def add(self, other: LoadStats) -> None:
@@ -313,15 +316,59 @@ def _load_articles(
         else:
             inserts.append(_article_values(record, url, digest))
             stats.new += 1
+    signatures: list[tuple[int, Signature]] = []
     if inserts:
+        new_sigs = [signature(str(values["text"])) for values in inserts]
+        matches = find_near_duplicates(conn, list(enumerate(new_sigs)))
+        published = _published_dates(conn, [m.article_id for m in matches.values()])
+        superseded: dict[int, int] = {}  # stored copy id -> position of its newly found original
+        for position, match in matches.items():
+            if match.article_id is None:
+                continue
+            if _is_older(inserts[position].get("published_at"), published.get(match.article_id)):
+                # The copy was crawled first: the older text is the original story.
+                superseded[match.article_id] = position
+            else:
+                inserts[position]["duplicate_of"] = match.article_id
         new_ids = conn.scalars(
             insert(ArticleRow).returning(ArticleRow.id, sort_by_parameter_order=True), inserts
         ).all()
+        for copy_id, position in superseded.items():
+            conn.execute(
+                update(ArticleRow)
+                .where(or_(ArticleRow.id == copy_id, ArticleRow.duplicate_of == copy_id))
+                .values(duplicate_of=new_ids[position])
+            )
+        # A copy of an article earlier in this batch points at the id that article just got.
+        in_batch = []
+        for position, match in matches.items():
+            if match.article_id is not None or match.earlier is None:
+                continue
+            copy, original = position, match.earlier
+            if _is_older(inserts[copy].get("published_at"), inserts[original].get("published_at")):
+                copy, original = original, copy  # batch order is not publication order
+            in_batch.append({"article_id": new_ids[copy], "original": new_ids[original]})
+        if in_batch:
+            conn.execute(
+                update(ArticleRow)
+                .where(ArticleRow.id == bindparam("article_id"))
+                .values(duplicate_of=bindparam("original"))
+                .execution_options(synchronize_session=False),
+                in_batch,
+            )
+        stats.near_duplicates += len(matches)
+        signatures += zip(new_ids, new_sigs, strict=True)
         for values, article_id in zip(inserts, new_ids, strict=True):
             record, _ = candidates[str(values["url"])]
             aliases += [
                 (u, article_id) for u in {str(values["url"]), normalize_url(record.final_url)}
             ]
+    signatures += [
+        (int(values["article_id"]), signature(str(values["text"])))  # type: ignore[call-overload]
+        for values in updates
+    ]
+    if signatures:
+        add_signatures(conn, signatures)
     if old_versions:
         _keep_versions(conn, old_versions)
     if updates:
@@ -336,6 +383,26 @@ def _load_articles(
             insert(ArticleUrlRow).on_conflict_do_nothing(index_elements=[ArticleUrlRow.url]),
             [{"url": url, "article_id": article_id} for url, article_id in dict(aliases).items()],
         )
+
+
+def _published_dates(conn: Connection, ids: list[int | None]) -> dict[int, datetime | None]:
+    wanted = [i for i in ids if i is not None]
+    if not wanted:
+        return {}
+    rows = conn.execute(
+        select(ArticleRow.id, ArticleRow.published_at).where(ArticleRow.id.in_(wanted))
+    )
+    return dict(rows.tuples().all())
+
+
+def _is_older(candidate: object, stored: datetime | None) -> bool:
+    """True when ``candidate`` was published strictly before ``stored`` (both known)."""
+    if not isinstance(candidate, datetime) or stored is None:
+        return False
+    try:
+        return candidate < stored
+    except TypeError:  # one naive, one aware: no safe order
+        return False
 
 
 def _keep_versions(conn: Connection, old_versions: list[dict[str, object]]) -> None:

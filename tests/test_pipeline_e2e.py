@@ -79,3 +79,24 @@ def test_a_page_served_in_latin1_without_charset_keeps_its_accents(
             ).one()
             assert title == page.title
             assert page.paragraphs[-1] in text
+
+
+def test_republished_copies_are_linked_to_their_originals_and_nothing_else_is(
+    database_url: str, engine: Engine, served: ServedSites
+) -> None:
+    crawl_and_clean(database_url, engine, served)
+    truth = [t for t in served.truth() if t.kind == "article" and t.reachable]
+    url_of = {(t.site, t.path): normalize_url(t.url) for t in truth}
+    expected = {
+        normalize_url(t.url): url_of[t.republished_from] for t in truth if t.republished_from
+    }
+    assert expected, "the sample sites plant republished copies"
+    with engine.connect() as conn:
+        rows = conn.execute(select(ArticleRow.id, ArticleRow.url, ArticleRow.duplicate_of)).all()
+    url_by_id = {row.id: row.url for row in rows}
+    found = {row.url: url_by_id[row.duplicate_of] for row in rows if row.duplicate_of}
+    true_links = set(found.items()) & set(expected.items())
+    precision = len(true_links) / len(found) if found else 0.0
+    recall = len(true_links) / len(expected)
+    print(f"near-duplicates on the sample sites: precision {precision:.3f}, recall {recall:.3f}")
+    assert (precision, recall) == (1.0, 1.0)

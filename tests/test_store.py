@@ -137,3 +137,32 @@ def test_canonical_link_on_the_same_site_names_the_article(engine: Engine) -> No
     load_cleaned(engine, [CleanedRecord(page.id, page.site, page.final_url, cleaned)])
     with engine.connect() as conn:
         assert conn.scalar(select(ArticleRow.url)) == "http://a.test/news/1"
+
+
+REPORT = (
+    "Toyota won the Le Mans 24 Hours again on Sunday afternoon after a race of attrition in "
+    "which the #8 car led for most of the night while its sister car lost two laps in the "
+    "pits with a hybrid system problem that the team fixed in twelve minutes before dawn. "
+    "Ferrari finished second and third after a late safety car bunched the field together."
+)
+
+
+def test_a_copy_loaded_before_its_original_ends_up_pointing_to_it(engine: Engine) -> None:
+    save_raw_pages(engine, [raw("http://b.test/copy"), raw("http://a.test/original")])
+    copy_page, original_page = next(iter_pages_to_clean(engine))
+    copy = article(copy_page.url, "Republished. " + REPORT + " Source: press release.")
+    copy.published_at = T0 + timedelta(days=1)
+    original = article(original_page.url, REPORT)
+    original.published_at = T0
+    load_cleaned(engine, [CleanedRecord(copy_page.id, "b", copy_page.url, copy)])
+    stats = load_cleaned(
+        engine, [CleanedRecord(original_page.id, "a", original_page.url, original)]
+    )
+    assert stats.near_duplicates == 1
+    with engine.connect() as conn:
+        rows = dict(conn.execute(select(ArticleRow.url, ArticleRow.duplicate_of)).tuples().all())
+        ids = dict(conn.execute(select(ArticleRow.url, ArticleRow.id)).tuples().all())
+    assert rows == {
+        "http://a.test/original": None,
+        "http://b.test/copy": ids["http://a.test/original"],
+    }
