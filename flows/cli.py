@@ -193,6 +193,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("db", help="database schema: status or upgrade")
     p.add_argument("action", choices=["upgrade", "status"])
     p.set_defaults(func=cmd_db)
+
+    from flows import cli_query, cli_serve
+
+    cli_query.register(sub)  # search, show, stats
+    cli_serve.register(sub)  # serve (scheduled deployments)
     return parser
 
 
