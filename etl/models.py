@@ -11,6 +11,7 @@ from datetime import datetime
 from sqlalchemy import (
     BigInteger,
     CheckConstraint,
+    Computed,
     DateTime,
     ForeignKey,
     Index,
@@ -22,7 +23,7 @@ from sqlalchemy import (
     UniqueConstraint,
     func,
 )
-from sqlalchemy.dialects.postgresql import ARRAY, JSONB
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, TSVECTOR
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 # Stable constraint names so Alembic revisions can refer to them.
@@ -69,41 +70,108 @@ class ArticleRow(Base):
     __tablename__ = "articles"
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
-    site: Mapped[str] = mapped_column(String(64), index=True)
-    url: Mapped[str] = mapped_column(Text, unique=True)
+    site: Mapped[str] = mapped_column(
+        String(64), index=True, comment="The site name (see `pitboard sites`)."
+    )
+    url: Mapped[str] = mapped_column(
+        Text, unique=True, comment="The story's normalised URL, unique."
+    )
     raw_page_id: Mapped[int | None] = mapped_column(ForeignKey("raw_pages.id", ondelete="SET NULL"))
-    kind: Mapped[str] = mapped_column(String(16))
-    title: Mapped[str | None] = mapped_column(Text)
-    author: Mapped[str | None] = mapped_column(Text)
-    published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
-    modified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    language: Mapped[str | None] = mapped_column(String(8))
+    kind: Mapped[str] = mapped_column(
+        String(16), comment="article or gallery (a gallery's text is its captions)."
+    )
+    title: Mapped[str | None] = mapped_column(Text, comment="The headline.")
+    author: Mapped[str | None] = mapped_column(
+        Text, comment="The byline, or the initials of a dateline."
+    )
+    published_at: Mapped[datetime | None] = mapped_column(
+        DateTime(timezone=True),
+        index=True,
+        comment="Publication time (with time zone) read from the page.",
+    )
+    modified_at: Mapped[datetime | None] = mapped_column(
+        DateTime(timezone=True), comment="Last update time announced by the page."
+    )
+    language: Mapped[str | None] = mapped_column(
+        String(8), comment="ISO 639-1 language of the text: fr or en."
+    )
     image: Mapped[str | None] = mapped_column(Text)
-    tags: Mapped[list[str]] = mapped_column(ARRAY(Text), default=list)
-    text: Mapped[str] = mapped_column(Text)
-    content_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    place: Mapped[str | None] = mapped_column(Text)
-    series: Mapped[list[str]] = mapped_column(ARRAY(Text), default=list, server_default="{}")
-    classes: Mapped[list[str]] = mapped_column(ARRAY(Text), default=list, server_default="{}")
-    manufacturers: Mapped[list[str]] = mapped_column(ARRAY(Text), default=list, server_default="{}")
-    car_numbers: Mapped[list[str]] = mapped_column(ARRAY(Text), default=list, server_default="{}")
+    tags: Mapped[list[str]] = mapped_column(
+        ARRAY(Text), default=list, comment="Tags or keywords given by the site."
+    )
+    text: Mapped[str] = mapped_column(
+        Text, comment="The cleaned body text, paragraphs separated by blank lines."
+    )
+    content_hash: Mapped[str] = mapped_column(
+        String(64), unique=True, comment="Hash of the normalised text: exact duplicates share it."
+    )
+    place: Mapped[str | None] = mapped_column(
+        Text, comment="Place read from a dateline such as 'G.N., Le Mans -'."
+    )
+    series: Mapped[list[str]] = mapped_column(
+        ARRAY(Text),
+        default=list,
+        server_default="{}",
+        comment="Canonical series names found in the text (e.g. WEC, Le Mans 24 Hours).",
+    )
+    classes: Mapped[list[str]] = mapped_column(
+        ARRAY(Text),
+        default=list,
+        server_default="{}",
+        comment="Canonical class names found in the text (e.g. Hypercar, LMP2).",
+    )
+    manufacturers: Mapped[list[str]] = mapped_column(
+        ARRAY(Text),
+        default=list,
+        server_default="{}",
+        comment="Canonical manufacturer names found in the text.",
+    )
+    car_numbers: Mapped[list[str]] = mapped_column(
+        ARRAY(Text),
+        default=list,
+        server_default="{}",
+        comment="Car numbers found in the text, bare digits ('8', '17').",
+    )
     # Set when this row is a near-duplicate (a republished copy) of an earlier story.
     duplicate_of: Mapped[int | None] = mapped_column(
-        ForeignKey("articles.id", ondelete="SET NULL"), index=True
+        ForeignKey("articles.id", ondelete="SET NULL"),
+        index=True,
+        comment="The original story when this row is a republished copy.",
     )
     first_seen_at: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), server_default=func.now()
+        DateTime(timezone=True),
+        server_default=func.now(),
+        comment="When Pitboard first stored this story.",
     )
     last_changed_at: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), server_default=func.now()
+        DateTime(timezone=True),
+        server_default=func.now(),
+        comment="When its text last changed (earlier texts: article_versions).",
+    )
+    # Full-text search document (revision 0004): accent-folded title (A) and text (B),
+    # stemmed in French or English by the article's language; written by PostgreSQL.
+    search_vector: Mapped[str | None] = mapped_column(
+        TSVECTOR,
+        Computed(
+            "setweight(to_tsvector(CASE WHEN language = 'fr' THEN 'french'::regconfig"
+            " ELSE 'english'::regconfig END, pitboard_fold(coalesce(title, ''))), 'A')"
+            " || setweight(to_tsvector(CASE WHEN language = 'fr' THEN 'french'::regconfig"
+            " ELSE 'english'::regconfig END, pitboard_fold(text)), 'B')",
+            persisted=True,
+        ),
+        deferred=True,
+        comment="Full-text search document: accent-folded title (weight A) and text (weight B), "
+        "French or English stemming by language.",
     )
 
     __table_args__ = (
         CheckConstraint("kind IN ('article', 'gallery')", name="kind"),
+        Index("ix_articles_search_vector", "search_vector", postgresql_using="gin"),
         Index("ix_articles_series", "series", postgresql_using="gin"),
         Index("ix_articles_classes", "classes", postgresql_using="gin"),
         Index("ix_articles_manufacturers", "manufacturers", postgresql_using="gin"),
         Index("ix_articles_car_numbers", "car_numbers", postgresql_using="gin"),
+        {"comment": "Cleaned stories (articles and galleries): one row per story URL and text."},
     )
 
 
