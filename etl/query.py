@@ -1,0 +1,378 @@
+"""Reading the cleaned tables: full-text search with filters, one article in full, counts.
+
+Pure query building plus execution on an Engine or Connection. Every value a user typed
+reaches PostgreSQL as a bound parameter; the SQL text itself is assembled only from fixed
+fragments chosen here. Search text goes through ``websearch_to_tsquery`` (which accepts any
+string, quotes, dashes and operators included) after ``pitboard_fold`` removes accents, the
+same folding the stored ``search_vector`` had (revision 0004), so ``Hunaudieres`` finds
+``Hunaudières`` and stemming works in French and English alike.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.engine import Connection, Engine
+
+from etl.entities import canonical_names
+
+HIGHLIGHT_START = "**"
+HIGHLIGHT_STOP = "**"
+FRAGMENT_DELIMITER = " … "
+_HEADLINE_OPTIONS = (
+    f"StartSel={HIGHLIGHT_START}, StopSel={HIGHLIGHT_STOP}, MaxWords=28, MinWords=12, "
+    f'MaxFragments=2, FragmentDelimiter="{FRAGMENT_DELIMITER}"'
+)
+# The text-search configuration of an article, as the stored search_vector chose it.
+_ROW_CONFIG = "CASE WHEN a.language = 'fr' THEN 'french'::regconfig ELSE 'english'::regconfig END"
+KINDS = ("article", "gallery")
+LANGUAGES = ("fr", "en")
+
+
+class UnknownEntity(ValueError):
+    """A series or class name that is not in the gazetteer; the message lists valid ones."""
+
+
+def resolve_entity(category: str, name: str) -> str:
+    """The canonical ``category`` name ('series', 'classes') matching ``name`` case-insensitively.
+
+    The entity columns hold canonical names only, so a filter on anything else would silently
+    find nothing: a person is told the valid values instead.
+    """
+    valid = canonical_names()[category]
+    wanted = " ".join(name.split()).casefold()
+    for canonical in valid:
+        if canonical.casefold() == wanted:
+            return canonical
+    raise UnknownEntity(f"unknown {category} {name!r}; valid values: {', '.join(valid)}")
+
+
+@dataclass(frozen=True, slots=True)
+class SearchFilters:
+    """What a search is narrowed to; ``None`` or empty means no restriction.
+
+    ``until`` is inclusive (the whole day). ``series``/``classes`` must be canonical names
+    (see ``resolve_entity``) and all of them must be present. Copies of a story
+    (``duplicate_of`` set) are left out unless ``include_copies``.
+    """
+
+    site: str | None = None
+    language: str | None = None
+    since: date | None = None
+    until: date | None = None
+    series: tuple[str, ...] = ()
+    classes: tuple[str, ...] = ()
+    kind: str | None = None
+    limit: int = 20
+    include_copies: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class SearchHit:
+    """One search result: what a list of results shows, with its rank and snippet."""
+
+    id: int
+    site: str
+    url: str
+    kind: str
+    language: str | None
+    title: str | None
+    author: str | None
+    published_at: datetime | None
+    series: list[str]
+    classes: list[str]
+    car_numbers: list[str]
+    rank: float | None
+    snippet: str
+
+
+def _filter_clauses(filters: SearchFilters) -> tuple[list[str], dict[str, Any]]:
+    clauses: list[str] = []
+    params: dict[str, Any] = {}
+    if filters.site:
+        clauses.append("a.site = :site")
+        params["site"] = filters.site
+    if filters.language:
+        clauses.append("a.language = :language")
+        params["language"] = filters.language
+    if filters.kind:
+        clauses.append("a.kind = :kind")
+        params["kind"] = filters.kind
+    if filters.since:
+        clauses.append("a.published_at >= :since")
+        params["since"] = filters.since
+    if filters.until:
+        clauses.append("a.published_at < :until_next_day")
+        params["until_next_day"] = filters.until + timedelta(days=1)
+    if filters.series:
+        clauses.append("a.series @> CAST(:series AS text[])")
+        params["series"] = list(filters.series)
+    if filters.classes:
+        clauses.append("a.classes @> CAST(:classes AS text[])")
+        params["classes"] = list(filters.classes)
+    return clauses, params
+
+
+def build_search_sql(query: str, filters: SearchFilters) -> tuple[str, dict[str, Any]]:
+    """The search statement and its parameters (exposed so EXPLAIN and tests can see it).
+
+    The query is parsed twice, with the French and with the English configuration; each
+    article is matched and ranked with the one its own search_vector was built with, and the
+    two matches are separate index conditions the planner can combine (BitmapOr on the GIN
+    index). Snippets are computed for the returned rows only.
+    """
+    source = "articles" if filters.include_copies else "current_articles"
+    clauses, params = _filter_clauses(filters)
+    params["limit"] = max(1, int(filters.limit))
+    if not query.strip():
+        where = " AND ".join(clauses) or "TRUE"
+        sql = f"""
+            SELECT a.id, a.site, a.url, a.kind, a.language, a.title, a.author,
+                   a.published_at, a.series, a.classes, a.car_numbers,
+                   NULL::real AS rank, left(a.text, 200) AS headline, NULL AS folded
+            FROM {source} a
+            WHERE {where}
+            ORDER BY a.published_at DESC NULLS LAST, a.id DESC
+            LIMIT :limit"""
+        return sql, params
+    params["q"] = query
+    languages = [filters.language] if filters.language in LANGUAGES else list(LANGUAGES)
+    matches = []
+    if "fr" in languages:
+        matches.append("(a.language = 'fr' AND a.search_vector @@ q.fr)")
+    if "en" in languages:
+        matches.append("(a.language IS DISTINCT FROM 'fr' AND a.search_vector @@ q.en)")
+    where = " AND ".join([f"({' OR '.join(matches)})", *clauses])
+    row_query = "CASE WHEN a.language = 'fr' THEN q.fr ELSE q.en END"
+    sql = f"""
+        WITH q AS (
+            SELECT websearch_to_tsquery('french', pitboard_fold(:q)) AS fr,
+                   websearch_to_tsquery('english', pitboard_fold(:q)) AS en
+        ), hits AS (
+            SELECT a.id, a.site, a.url, a.kind, a.language, a.title, a.author,
+                   a.published_at, a.series, a.classes, a.car_numbers, a.text,
+                   ts_rank_cd(a.search_vector, {row_query}, 1) AS rank,
+                   {row_query} AS tsq
+            FROM {source} a, q
+            WHERE {where}
+            ORDER BY rank DESC, a.published_at DESC NULLS LAST, a.id DESC
+            LIMIT :limit
+        )
+        SELECT h.id, h.site, h.url, h.kind, h.language, h.title, h.author, h.published_at,
+               h.series, h.classes, h.car_numbers, h.rank,
+               ts_headline({_ROW_CONFIG.replace("a.", "h.")}, pitboard_fold(h.text), h.tsq,
+                           :headline_options) AS headline,
+               pitboard_fold(h.text) AS folded,
+               h.text
+        FROM hits h
+        ORDER BY h.rank DESC, h.published_at DESC NULLS LAST, h.id DESC"""
+    params["headline_options"] = _HEADLINE_OPTIONS
+    return sql, params
+
+
+def restore_accents(headline: str, folded: str, original: str) -> str:
+    """Put the original (accented) letters back into a snippet cut from the folded text.
+
+    ``pitboard_fold`` replaces one character by one character, so a fragment found at an
+    offset of the folded text has its original at the same offset. A fragment that cannot be
+    found (should not happen) is kept folded rather than lost.
+    """
+    pieces = []
+    for fragment in headline.split(FRAGMENT_DELIMITER):
+        parts = re.split(f"({re.escape(HIGHLIGHT_START)}|{re.escape(HIGHLIGHT_STOP)})", fragment)
+        plain = "".join(p for i, p in enumerate(parts) if i % 2 == 0)
+        offset = folded.find(plain)
+        if offset < 0 or len(folded) != len(original):
+            pieces.append(fragment)
+            continue
+        rebuilt, at = [], offset
+        for i, part in enumerate(parts):
+            if i % 2:
+                rebuilt.append(part)
+            else:
+                rebuilt.append(original[at : at + len(part)])
+                at += len(part)
+        pieces.append("".join(rebuilt))
+    return FRAGMENT_DELIMITER.join(pieces)
+
+
+def _connection_run(bind: Engine | Connection, sql: str, params: Mapping[str, Any]) -> list[Any]:
+    if isinstance(bind, Engine):
+        with bind.connect() as conn:
+            return list(conn.execute(text(sql), dict(params)).mappings())
+    return list(bind.execute(text(sql), dict(params)).mappings())
+
+
+def search(
+    bind: Engine | Connection, query: str, filters: SearchFilters | None = None
+) -> list[SearchHit]:
+    """Articles matching ``query`` (any text; empty: filters only, newest first), best first.
+
+    A query made only of stop words or punctuation matches nothing and returns ``[]``.
+    """
+    sql, params = build_search_sql(query, filters or SearchFilters())
+    hits = []
+    for row in _connection_run(bind, sql, params):
+        snippet = row["headline"] or ""
+        if row["folded"] is not None:
+            snippet = restore_accents(snippet, row["folded"], row["text"])
+        hits.append(
+            SearchHit(
+                id=row["id"],
+                site=row["site"],
+                url=row["url"],
+                kind=row["kind"],
+                language=row["language"],
+                title=row["title"],
+                author=row["author"],
+                published_at=row["published_at"],
+                series=list(row["series"]),
+                classes=list(row["classes"]),
+                car_numbers=list(row["car_numbers"]),
+                rank=None if row["rank"] is None else round(float(row["rank"]), 4),
+                snippet=" ".join(snippet.split()),
+            )
+        )
+    return hits
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleDetail:
+    """One article in full, with where else its story appears and how its text changed.
+
+    ``original`` is the story this row copies (if it is a copy); ``copies`` the rows that copy
+    this one; ``urls`` every URL it was seen under; ``versions`` its earlier texts, oldest first.
+    """
+
+    article: dict[str, Any]
+    original: dict[str, Any] | None
+    copies: list[dict[str, Any]] = field(default_factory=list)
+    urls: list[str] = field(default_factory=list)
+    versions: list[dict[str, Any]] = field(default_factory=list)
+
+
+_ARTICLE_COLUMNS = (
+    "id, site, url, kind, title, author, published_at, modified_at, language, image, tags, "
+    "place, series, classes, manufacturers, car_numbers, duplicate_of, first_seen_at, "
+    "last_changed_at, text"
+)
+_SUMMARY_COLUMNS = "id, site, url, title, published_at, language"
+
+
+def show(bind: Engine | Connection, article_id: int) -> ArticleDetail | None:
+    """The article with id ``article_id``, or None when there is none."""
+    params = {"id": int(article_id)}
+    rows = _connection_run(bind, f"SELECT {_ARTICLE_COLUMNS} FROM articles WHERE id = :id", params)
+    if not rows:
+        return None
+    article = dict(rows[0])
+    original = None
+    if article["duplicate_of"] is not None:
+        found = _connection_run(
+            bind,
+            f"SELECT {_SUMMARY_COLUMNS} FROM articles WHERE id = :id",
+            {"id": article["duplicate_of"]},
+        )
+        original = dict(found[0]) if found else None
+    copies = _connection_run(
+        bind,
+        f"SELECT {_SUMMARY_COLUMNS} FROM articles WHERE duplicate_of = :id "
+        "ORDER BY published_at NULLS LAST, id",
+        params,
+    )
+    urls = _connection_run(
+        bind, "SELECT url FROM article_urls WHERE article_id = :id ORDER BY url", params
+    )
+    versions = _connection_run(
+        bind,
+        "SELECT version, title, valid_from, valid_until, text FROM article_versions "
+        "WHERE article_id = :id ORDER BY version",
+        params,
+    )
+    return ArticleDetail(
+        article=article,
+        original=original,
+        copies=[dict(r) for r in copies],
+        urls=[r["url"] for r in urls],
+        versions=[dict(r) for r in versions],
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Stats:
+    """Counts over the stored articles and the last crawl of each site.
+
+    Counts are over every stored row (copies included); ``duplicates`` is how many rows are
+    copies of another story and ``stories`` how many are not.
+    """
+
+    total: int
+    stories: int
+    duplicates: int
+    per_site: list[tuple[str, int]]
+    per_kind: list[tuple[str, int]]
+    per_language: list[tuple[str, int]]
+    per_month: list[tuple[str, int]]
+    last_runs: list[dict[str, Any]]
+
+
+def _pairs(bind: Engine | Connection, sql: str) -> list[tuple[str, int]]:
+    return [(str(r["key"]), int(r["n"])) for r in _connection_run(bind, sql, {})]
+
+
+def stats(bind: Engine | Connection) -> Stats:
+    """What the database holds, for ``pitboard stats``."""
+    totals = _connection_run(
+        bind,
+        "SELECT count(*) AS total, count(*) FILTER (WHERE duplicate_of IS NOT NULL) AS dups "
+        "FROM articles",
+        {},
+    )[0]
+    grouped = "SELECT coalesce({col}, '(unknown)') AS key, count(*) AS n FROM articles "
+    return Stats(
+        total=int(totals["total"]),
+        stories=int(totals["total"]) - int(totals["dups"]),
+        duplicates=int(totals["dups"]),
+        per_site=_pairs(bind, grouped.format(col="site") + "GROUP BY 1 ORDER BY 1"),
+        per_kind=_pairs(bind, grouped.format(col="kind") + "GROUP BY 1 ORDER BY 1"),
+        per_language=_pairs(bind, grouped.format(col="language") + "GROUP BY 1 ORDER BY 1"),
+        per_month=_pairs(
+            bind,
+            grouped.format(col="to_char(published_at, 'YYYY-MM')") + "GROUP BY 1 ORDER BY 1",
+        ),
+        last_runs=[
+            dict(r)
+            for r in _connection_run(
+                bind,
+                "SELECT DISTINCT ON (site) site, status, started_at, finished_at, fetched, "
+                "cleaned, new, updated, duplicates, failed, error FROM crawl_runs "
+                "ORDER BY site, started_at DESC",
+                {},
+            )
+        ],
+    )
+
+
+def build_ilike_sql(words: Sequence[str], filters: SearchFilters) -> tuple[str, dict[str, Any]]:
+    """The naive scan a full-text search replaces (for bench/query.py): every word, as a
+    substring of the title or text, case-insensitive."""
+    clauses, params = _filter_clauses(filters)
+    for i, word in enumerate(words):
+        escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        params[f"w{i}"] = f"%{escaped}%"
+        clauses.append(f"(a.title ILIKE :w{i} OR a.text ILIKE :w{i})")
+    params["limit"] = max(1, int(filters.limit))
+    source = "articles" if filters.include_copies else "current_articles"
+    sql = (
+        "SELECT a.id, a.title FROM "
+        + source
+        + " a WHERE "
+        + (" AND ".join(clauses) or "TRUE")
+        + " ORDER BY a.published_at DESC NULLS LAST LIMIT :limit"
+    )
+    return sql, params
