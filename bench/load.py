@@ -1,0 +1,258 @@
+"""Loading cleaned articles: Pitboard's loader against a plain PostgreSQL ``COPY``.
+
+``--rows`` distinct articles (default 100k) are built from the sample-site generator's texts:
+each takes five paragraphs drawn from the whole pool of sample articles plus one sentence of its
+own, so every content hash differs and no two articles are near-duplicates (the loader's
+MinHash index links nothing, as with distinct stories). Their raw pages are stored first
+(timed apart). Then, in the same run and the same scratch database:
+
+- ``load_cleaned`` (``etl.store``) in batches of ``--batch`` (default 1000, and 200, the
+  cleaner's batch): exact-duplicate checks, near-duplicate probe and indexing, article rows,
+  URL aliases, raw pages marked cleaned, one transaction per batch;
+- ``COPY`` (psycopg2 ``copy_expert``, CSV built in Python and counted) of the same rows into a
+  bare table with the article columns and no index.
+
+Printed: rows per second of each and the ratio loader/COPY (target >= 0.5). ``--profile``
+runs cProfile over one loader pass and prints where its time goes.
+The scratch database is created on ``--database-url``, migrated with
+``etl.migrate.upgrade`` and dropped at the end.
+Run: ``.venv/bin/python bench/load.py [--rows 5000] [--batch 1000,200] [--profile]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import csv
+import io
+import pstats
+import random
+import sys
+import time
+import uuid
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlalchemy import create_engine, make_url, select, text
+from sqlalchemy.engine import Engine
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from etl.fingerprint import content_hash  # noqa: E402
+from etl.migrate import upgrade  # noqa: E402
+from etl.models import RawPageRow  # noqa: E402
+from etl.pages import CleanedPage, RacingEntities, RawPage  # noqa: E402
+from etl.store import CleanedRecord, article_url, load_cleaned, save_raw_pages  # noqa: E402
+from flows.samplesite import build_sample_sites  # noqa: E402
+
+DEFAULT_URL = "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres"
+PARAGRAPHS_PER_ARTICLE = 5
+COPY_COLUMNS = (
+    "site",
+    "url",
+    "raw_page_id",
+    "kind",
+    "title",
+    "author",
+    "published_at",
+    "language",
+    "tags",
+    "text",
+    "content_hash",
+    "place",
+    "series",
+    "classes",
+    "manufacturers",
+    "car_numbers",
+)
+LOADER_TABLES = "articles, article_urls, article_versions, near_dup_signatures, near_dup_bands"
+
+
+def sample_pages(rows: int, seed: int) -> list[CleanedPage]:
+    """``rows`` distinct cleaned articles made of sample-site paragraphs and metadata."""
+    sites = build_sample_sites(articles=max(100, min(2000, rows // 2)), seed=seed)
+    truths = [
+        t
+        for site in sites.values()
+        for t in site.truth()
+        if t.kind == "article" and t.status == 200 and t.republished_from is None
+    ]
+    pool = [p for t in truths for p in t.paragraphs if len(p.split()) >= 12]
+    rng = random.Random(seed)
+    pages = []
+    for i in range(rows):
+        t = truths[i % len(truths)]
+        paragraphs = rng.sample(pool, PARAGRAPHS_PER_ARTICLE)
+        paragraphs.append(f"Article {i} de la série de mesure, numéro {rng.getrandbits(48):x}.")
+        pages.append(
+            CleanedPage(
+                url=f"http://{t.site}.test/bench/{i}",
+                kind="article",
+                title=f"{t.title} ({i})",
+                author=t.author,
+                published_at=t.published,
+                language=t.language,
+                tags=list(t.tags),
+                text="\n\n".join(paragraphs),
+                entities=RacingEntities(t.series, t.classes, t.manufacturers, t.car_numbers),
+            )
+        )
+    return pages
+
+
+def store_raw_pages(engine: Engine, pages: Sequence[CleanedPage]) -> list[CleanedRecord]:
+    """Store one small raw page per article and return the records the loader takes."""
+    now = datetime.now(UTC)
+    for start in range(0, len(pages), 5000):
+        chunk = pages[start : start + 5000]
+        save_raw_pages(
+            engine, [RawPage("bench", p.url, p.url, 200, {}, b"<html/>", now) for p in chunk]
+        )
+    with engine.connect() as conn:
+        ids = dict(conn.execute(select(RawPageRow.url, RawPageRow.id)).tuples().all())
+    return [CleanedRecord(ids[p.url], "bench", p.url, p) for p in pages]
+
+
+def reset_loader_tables(engine: Engine) -> None:
+    with engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {LOADER_TABLES} RESTART IDENTITY CASCADE"))
+        conn.execute(text("UPDATE raw_pages SET cleaned_at = NULL, page_kind = NULL"))
+        conn.execute(text("ANALYZE raw_pages"))
+
+
+def run_loader(engine: Engine, records: Sequence[CleanedRecord], batch: int) -> float:
+    """Seconds to load every record through ``load_cleaned`` in batches of ``batch``."""
+    reset_loader_tables(engine)
+    started = time.perf_counter()
+    new = 0
+    for start in range(0, len(records), batch):
+        new += load_cleaned(engine, records[start : start + batch]).new
+    seconds = time.perf_counter() - started
+    assert new == len(records), f"the loader stored {new} of {len(records)} distinct articles"
+    return seconds
+
+
+def _pg_array(values: Sequence[str]) -> str:
+    quoted = ('"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"' for v in values)
+    return "{" + ",".join(quoted) + "}"
+
+
+def copy_rows(engine: Engine, records: Sequence[CleanedRecord]) -> float:
+    """Seconds to COPY the same article rows into a bare table (CSV built in the timing)."""
+    with engine.begin() as conn:
+        conn.execute(text("DROP TABLE IF EXISTS copy_target"))
+        conn.execute(
+            text(
+                "CREATE TABLE copy_target (site varchar(64), url text, raw_page_id bigint, "
+                "kind varchar(16), title text, author text, published_at timestamptz, "
+                "language varchar(8), tags text[], text text, content_hash varchar(64), "
+                "place text, series text[], classes text[], manufacturers text[], "
+                "car_numbers text[])"
+            )
+        )
+    started = time.perf_counter()
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    for r in records:
+        p = r.page
+        writer.writerow(
+            (
+                r.site,
+                article_url(r),
+                r.raw_page_id,
+                p.kind,
+                p.title,
+                p.author,
+                p.published_at.isoformat() if p.published_at else None,
+                p.language,
+                _pg_array(p.tags),
+                p.text,
+                content_hash(p.text),
+                p.place,
+                _pg_array(p.entities.series),
+                _pg_array(p.entities.classes),
+                _pg_array(p.entities.manufacturers),
+                _pg_array(p.entities.car_numbers),
+            )
+        )
+    buffer.seek(0)
+    raw = engine.raw_connection()
+    try:
+        with raw.cursor() as cursor:
+            cursor.copy_expert(
+                f"COPY copy_target ({', '.join(COPY_COLUMNS)}) FROM STDIN WITH (FORMAT csv)",
+                buffer,
+            )
+        raw.commit()
+    finally:
+        raw.close()
+    seconds = time.perf_counter() - started
+    with engine.connect() as conn:
+        assert conn.scalar(text("SELECT count(*) FROM copy_target")) == len(records)
+    return seconds
+
+
+def profile_loader(engine: Engine, records: Sequence[CleanedRecord], batch: int) -> None:
+    profiler = cProfile.Profile()
+    profiler.enable()
+    run_loader(engine, records, batch)
+    profiler.disable()
+    stats = pstats.Stats(profiler)
+    stats.sort_stats("cumulative").print_stats(25)
+    stats.sort_stats("tottime").print_stats(15)
+
+
+@contextmanager
+def scratch_database(admin_url: str) -> Iterator[Engine]:
+    """A fresh migrated database on the server of ``admin_url``; dropped on exit."""
+    name = f"pitboard_bench_load_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    engine = create_engine(make_url(admin_url).set(database=name))
+    try:
+        upgrade(engine)
+        yield engine
+    finally:
+        engine.dispose()
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--batch", default="1000,200", help="loader batch sizes, comma-separated")
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--database-url", default=DEFAULT_URL)
+    parser.add_argument("--profile", action="store_true", help="cProfile one loader pass")
+    args = parser.parse_args()
+    batches = [int(b) for b in args.batch.split(",")]
+
+    started = time.perf_counter()
+    pages = sample_pages(args.rows, args.seed)
+    print(f"{len(pages)} distinct articles generated in {time.perf_counter() - started:.1f}s")
+    with scratch_database(args.database_url) as engine:
+        started = time.perf_counter()
+        records = store_raw_pages(engine, pages)
+        print(f"raw pages stored (not counted below): {time.perf_counter() - started:.1f}s")
+        copy_seconds = copy_rows(engine, records)
+        copy_rate = len(records) / copy_seconds
+        print(f"{'COPY (bare table)':<28} {copy_seconds:8.1f}s {copy_rate:10,.0f} rows/s")
+        for batch in batches:
+            seconds = run_loader(engine, records, batch)
+            rate = len(records) / seconds
+            print(
+                f"{f'load_cleaned, batch {batch}':<28} {seconds:8.1f}s {rate:10,.0f} rows/s"
+                f"   {rate / copy_rate:.2f}x COPY (target >= 0.5x)"
+            )
+        if args.profile:
+            profile_loader(engine, records, batches[0])
+
+
+if __name__ == "__main__":
+    main()
