@@ -41,6 +41,7 @@ class CleanRunStats:
     pages: int = 0
     failed: int = 0
     seconds: float = 0.0
+    load_seconds: float = 0.0  # of ``seconds``, the part spent writing to the database
     kinds: dict[str, int] = field(default_factory=dict)
     load: LoadStats = field(default_factory=LoadStats)
 
@@ -49,6 +50,7 @@ class CleanRunStats:
             "pages": self.pages,
             "failed": self.failed,
             "seconds": round(self.seconds, 2),
+            "load_seconds": round(self.load_seconds, 2),
             "kinds": dict(self.kinds),
             **self.load.as_dict(),
         }
@@ -140,7 +142,9 @@ def _record(
     for url, error in result.failures:
         log.error("could not clean %s (%s); it stays queued for the next run", url, error)
     stats.failed += len(result.failures)
+    started = time.perf_counter()
     stats.load.add(load_cleaned(engine, result.records))
+    stats.load_seconds += time.perf_counter() - started
     stats.pages += len(result.records)
     for record in result.records:
         stats.kinds[record.page.kind] = stats.kinds.get(record.page.kind, 0) + 1

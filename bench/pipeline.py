@@ -1,0 +1,150 @@
+"""Benchmark of the whole pipeline on a generated site: crawl, clean, load, end to end.
+
+    python bench/pipeline.py [--articles 2000] [--database-url URL] [--workers N]
+
+Serves the English and French sample sites (``--articles`` each) on 127.0.0.1, crawls them
+with the real spiders (child processes, as the flow runs them) into a scratch database,
+cleans and loads every stored page, and prints pages per second for each stage and end to
+end, with peak memory. Beside each stage it prints a baseline measured in the same run on
+the same pages: a plain threaded HTTP client fetching every page the crawler stored (what
+the network side alone allows), and ``trafilatura.extract`` alone on every stored page (what
+the cleaning would cost without Pitboard's classification, rules and loading).
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import sys
+import time
+import tracemalloc
+import urllib.error
+import urllib.request
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import trafilatura
+from sqlalchemy import create_engine, func, make_url, select, text
+
+from etl.clean_stored import clean_stored_pages
+from etl.database import normalize_database_url
+from etl.migrate import upgrade
+from etl.models import ArticleRow, RawPageRow
+from flows.samplesite import serve_sample_sites
+from flows.spider_process import run_spider
+
+SITES = ("sample-en", "sample-fr")
+DEFAULT_ADMIN_URL = "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres"
+
+
+def rss_mib(who: int) -> float:
+    """Peak resident memory (Linux reports KiB) of this process or of its waited-for children."""
+    return resource.getrusage(who).ru_maxrss / 1024
+
+
+def fetch_all(urls: list[str], threads: int = 16) -> float:
+    def get(url: str) -> int:
+        try:
+            with urllib.request.urlopen(url, timeout=30) as resp:
+                return len(resp.read())
+        except urllib.error.HTTPError as exc:  # the planted dead link
+            return len(exc.read())
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(threads) as pool:
+        list(pool.map(get, urls))
+    return time.perf_counter() - started
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--articles", type=int, default=2000, help="articles per site (2000)")
+    parser.add_argument("--database-url", default=DEFAULT_ADMIN_URL, help="server to use")
+    parser.add_argument("--workers", type=int, default=None, help="cleaning processes")
+    args = parser.parse_args()
+
+    admin = create_engine(normalize_database_url(args.database_url), isolation_level="AUTOCOMMIT")
+    name = f"pitboard_bench_{uuid.uuid4().hex[:8]}"
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = make_url(normalize_database_url(args.database_url)).set(database=name)
+    db_url = url.render_as_string(hide_password=False)
+    engine = create_engine(db_url)
+    try:
+        upgrade(engine)
+        return run(args, engine, db_url)
+    finally:
+        engine.dispose()
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def run(args: argparse.Namespace, engine, db_url: str) -> int:  # type: ignore[no-untyped-def]
+    print(f"serving {len(SITES)} sample sites of {args.articles} articles each ...", flush=True)
+    with serve_sample_sites(articles=args.articles, seed=2017) as served:
+        crawl_started = time.perf_counter()
+        for site in SITES:
+            run_spider(site, database_url=db_url, base_url=served.base_url(site))
+        crawl_seconds = time.perf_counter() - crawl_started
+        crawl_rss = rss_mib(resource.RUSAGE_CHILDREN)
+        with engine.connect() as conn:
+            pages = conn.scalar(select(func.count()).select_from(RawPageRow)) or 0
+            fetched_urls = list(conn.scalars(select(RawPageRow.final_url)))
+        served.clear_log()
+        baseline_fetch = fetch_all(fetched_urls)
+
+    print(f"crawled {pages} pages; cleaning ...", flush=True)
+    clean = clean_stored_pages(engine, workers=args.workers)
+    with engine.connect() as conn:
+        articles = conn.scalar(select(func.count()).select_from(ArticleRow)) or 0
+        bodies = conn.execute(select(RawPageRow.body, RawPageRow.final_url).limit(400)).all()
+
+    tracemalloc.start()
+    started = time.perf_counter()
+    for body, page_url in bodies:
+        trafilatura.extract(body, url=page_url)
+    extract_seconds = time.perf_counter() - started
+    tracemalloc.stop()
+    baseline_clean_rate = len(bodies) / extract_seconds
+
+    clean_only = clean.seconds - clean.load_seconds
+    end_to_end = crawl_seconds + clean.seconds
+    rows = [
+        (
+            "crawl (2 spiders, HTTP + raw_pages)",
+            pages / crawl_seconds,
+            "plain HTTP GET x16 threads",
+            pages / baseline_fetch,
+        ),
+        (
+            "clean (classify, extract, rules)",
+            clean.pages / clean_only,
+            "trafilatura.extract alone, 1 process",
+            baseline_clean_rate,
+        ),
+        ("load (articles, dedup, versions)", clean.pages / max(clean.load_seconds, 1e-9), "", None),
+        ("end to end", pages / end_to_end, "", None),
+    ]
+    print()
+    print(f"{'stage':<38} {'pages/s':>9}   {'baseline (same run)':<38} {'pages/s':>9}")
+    for stage, rate, base_name, base_rate in rows:
+        base = f"{base_rate:9.1f}" if base_rate else ""
+        print(f"{stage:<38} {rate:9.1f}   {base_name:<38} {base}")
+    print()
+    print(f"pages stored {pages}, articles loaded {articles}, cleaning failures {clean.failed}")
+    timing = f"crawl {crawl_seconds:.1f}, clean {clean_only:.1f}, load {clean.load_seconds:.1f}"
+    print(f"seconds: {timing}, total {end_to_end:.1f}")
+    print(
+        f"peak memory: crawler processes {crawl_rss:.0f} MiB RSS, "
+        f"bench + cleaning {rss_mib(resource.RUSAGE_SELF):.0f} MiB RSS "
+        f"(cleaning workers {rss_mib(resource.RUSAGE_CHILDREN):.0f} MiB RSS, max of children)"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
