@@ -95,7 +95,14 @@ _ENGINES: dict[str, Engine] = {}
 def _engine_for(url: str) -> Engine:
     engine = _ENGINES.get(url)
     if engine is None:
-        engine = _ENGINES[url] = create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5)
+        # values_plus_batch: executemany UPDATEs go out in pages, not one round trip per row.
+        engine = _ENGINES[url] = create_engine(
+            url,
+            pool_pre_ping=True,
+            pool_size=5,
+            max_overflow=5,
+            executemany_mode="values_plus_batch",
+        )
     return engine
 
 
