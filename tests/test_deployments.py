@@ -1,0 +1,258 @@
+"""Scheduled deployments: served against a real Prefect server, and the production compose file.
+
+The scheduled-run test starts its own Prefect server and ``pitboard serve`` as subprocesses with
+an explicit environment, so it does not use the suite's ``prefect_harness``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from sqlalchemy import func, select
+from sqlalchemy.engine import Engine
+
+from crawler.sites import real_sites
+from etl.models import ArticleRow, CrawlRunRow
+from flows.cli import build_parser
+from flows.deployments import RECLEAN_CRON, RECLEAN_DEPLOYMENT, build_deployments
+from flows.samplesite.server import ServedSites
+
+ROOT = Path(__file__).resolve().parent.parent
+COMPOSE_FILE = ROOT / "docker-compose.yml"
+SERVER_START_SECONDS = 90
+FIRST_RUN_SECONDS = 150
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def api_call(api_url: str, path: str, body: dict[str, Any] | None = None) -> Any:
+    """GET (no body) or POST a JSON body to the Prefect API; None while it does not answer."""
+    data = None if body is None else json.dumps(body).encode()
+    request = urllib.request.Request(
+        api_url + path, data=data, headers={"Content-Type": "application/json"}
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return json.loads(response.read() or b"null")
+    except (urllib.error.URLError, ConnectionError, TimeoutError):
+        return None
+
+
+def wait_for(condition: Any, seconds: float, what: str, process: subprocess.Popen[bytes]) -> None:
+    """Poll ``condition`` until true; fail after ``seconds`` or when ``process`` has exited."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if process.poll() is not None:
+            pytest.fail(f"{what}: the process exited with {process.returncode}")
+        if time.monotonic() > deadline:
+            pytest.fail(f"{what}: not within {seconds} s")
+        time.sleep(1)
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    """Stop a process started in its own session, with everything it started."""
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=30)
+
+
+@pytest.fixture
+def prefect_env(tmp_path: Path) -> Iterator[dict[str, str]]:
+    """A Prefect server of its own (SQLite under a temporary PREFECT_HOME) and its environment."""
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
+    env |= {"PREFECT_HOME": str(tmp_path / "prefect"), "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
+    api_url = f"http://127.0.0.1:{port}/api"
+    command = [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1"]
+    with open(tmp_path / "server.log", "wb") as log:
+        server = subprocess.Popen(
+            [*command, "--port", str(port)],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        try:
+            wait_for(
+                lambda: api_call(api_url, "/health") is True,
+                SERVER_START_SECONDS,
+                "Prefect server healthy",
+                server,
+            )
+            yield env | {"PREFECT_API_URL": api_url}
+        finally:
+            stop(server)
+
+
+def test_served_deployment_runs_on_schedule_and_loads_the_sample_site(
+    prefect_env: dict[str, str],
+    database_url: str,
+    engine: Engine,
+    served: ServedSites,
+    tmp_path: Path,
+) -> None:
+    env = prefect_env | {"PITBOARD_DATABASE_URL": database_url}
+    base_url = f"sample-en={served.base_url('sample-en')}"
+    command = [sys.executable, "-m", "flows.cli", "serve", "sample-en", "--interval", "5"]
+    completed_filter = {"flow_runs": {"state": {"type": {"any_": ["COMPLETED"]}}}}
+    with open(tmp_path / "serve.log", "wb") as log:
+        serving = subprocess.Popen(
+            [*command, "--base-url", base_url],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        try:
+            wait_for(
+                lambda: (
+                    (api_call(env["PREFECT_API_URL"], "/flow_runs/count", completed_filter) or 0)
+                    >= 1
+                ),
+                FIRST_RUN_SECONDS,
+                "a scheduled run completed",
+                serving,
+            )
+        finally:
+            stop(serving)
+    with engine.connect() as conn:
+        articles = conn.scalar(select(func.count()).select_from(ArticleRow))
+        statuses = conn.scalars(select(CrawlRunRow.status).where(CrawlRunRow.site == "sample-en"))
+        assert "completed" in set(statuses)
+    assert articles and articles > 0
+
+
+def test_serve_without_a_prefect_server_exits_2_and_says_how_to_start_one() -> None:
+    env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
+    result = subprocess.run(
+        [sys.executable, "-m", "flows.cli", "serve"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 2
+    assert "PREFECT_API_URL" in result.stderr
+    assert "prefect server start" in result.stderr
+
+
+def test_one_deployment_per_real_site_on_its_cadence_plus_the_nightly_reclean() -> None:
+    deployments = {d.name: d for d in build_deployments()}
+    expected = {f"crawl-{site.name}": site.cadence for site in real_sites()}
+    expected[RECLEAN_DEPLOYMENT] = RECLEAN_CRON
+    crons = {name: [s.schedule.cron for s in d.schedules] for name, d in deployments.items()}
+    assert crons == {name: [cron] for name, cron in expected.items()}
+    assert all(d.concurrency_limit == 1 for d in deployments.values())
+    assert all(
+        deployments[f"crawl-{site.name}"].parameters["sites"] == [site.name]
+        for site in real_sites()
+    )
+
+
+def test_an_interval_replaces_the_cron_for_demos_against_a_sample_site() -> None:
+    crawl, _ = build_deployments(
+        ["sample-en"], interval=5, base_urls={"sample-en": "http://127.0.0.1:9"}
+    )
+    assert [s.schedule.interval.total_seconds() for s in crawl.schedules] == [5]
+    assert crawl.parameters["base_urls"] == {"sample-en": "http://127.0.0.1:9"}
+
+
+# The production compose file (docker cannot run here, so it is checked against the code).
+
+
+@pytest.fixture(scope="module")
+def compose() -> dict[str, Any]:
+    return yaml.safe_load(COMPOSE_FILE.read_text())
+
+
+def pitboard_services(compose: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The services that run the ``pitboard`` entry point of the repository's image."""
+    return {
+        name: service
+        for name, service in compose["services"].items()
+        if "build" in service and "entrypoint" not in service
+    }
+
+
+def code_reads(name: str) -> bool:
+    """True when Pitboard's own code names the environment variable ``name``."""
+    sources = [p for package in ("crawler", "etl", "flows") for p in (ROOT / package).rglob("*.py")]
+    return any(f'"{name}"' in path.read_text() for path in sources)
+
+
+def test_the_compose_file_names_its_services_and_builds_the_repository_image(
+    compose: dict[str, Any],
+) -> None:
+    services = compose["services"]
+    assert {"postgres", "prefect-server", "worker"} <= set(services)
+    for name, service in services.items():
+        for dependency, condition in service.get("depends_on", {}).items():
+            assert dependency in services, f"{name} depends on a missing {dependency}"
+            assert condition["condition"] in ("service_healthy", "service_completed_successfully")
+            if condition["condition"] == "service_healthy":
+                assert "healthcheck" in services[dependency], f"{dependency} has no health check"
+    for service in (services["worker"], services["prefect-server"]):
+        assert service["build"]["dockerfile"] == "Dockerfile"
+        assert (ROOT / service["build"]["context"] / "Dockerfile").is_file()
+
+
+def test_every_pitboard_command_in_the_compose_file_parses(compose: dict[str, Any]) -> None:
+    services = pitboard_services(compose)
+    assert "worker" in services
+    assert services["worker"]["command"][0] == "serve"
+    for service in services.values():
+        build_parser().parse_args(service["command"])  # exits (fails the test) if unknown
+
+
+def test_every_environment_variable_the_compose_file_sets_is_read(compose: dict[str, Any]) -> None:
+    import prefect.settings
+
+    for name, service in compose["services"].items():
+        if name == "postgres":
+            continue  # the postgres image's own variables
+        for variable in service.get("environment", {}):
+            known = code_reads(variable) or (
+                variable.startswith("PREFECT_") and hasattr(prefect.settings, variable)
+            )
+            assert known, f"{name} sets {variable}, which nothing reads"
+    for service in pitboard_services(compose).values():
+        assert service["environment"]["PITBOARD_DATABASE_URL"].startswith("postgresql+psycopg2://")
+    worker = compose["services"]["worker"]["environment"]
+    assert worker["PREFECT_API_URL"] == "http://prefect-server:4200/api"
+
+
+def test_the_prefect_server_has_its_own_database_created_at_first_start(
+    compose: dict[str, Any],
+) -> None:
+    server = compose["services"]["prefect-server"]["environment"]
+    assert server["PREFECT_API_DATABASE_CONNECTION_URL"].startswith("postgresql+asyncpg://")
+    assert server["PREFECT_API_DATABASE_CONNECTION_URL"].endswith("@postgres:5432/${PREFECT_DB}")
+    postgres = compose["services"]["postgres"]
+    init_scripts = {c["source"]: c["target"] for c in postgres["configs"]}
+    (source,) = init_scripts
+    assert init_scripts[source].startswith("/docker-entrypoint-initdb.d/")
+    assert 'CREATE DATABASE "${PREFECT_DB}"' in compose["configs"][source]["content"]
+    assert any(v.endswith(":/var/lib/postgresql/data") for v in postgres["volumes"])
