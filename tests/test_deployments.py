@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -256,3 +257,11 @@ def test_the_prefect_server_has_its_own_database_created_at_first_start(
     assert init_scripts[source].startswith("/docker-entrypoint-initdb.d/")
     assert 'CREATE DATABASE "${PREFECT_DB}"' in compose["configs"][source]["content"]
     assert any(v.endswith(":/var/lib/postgresql/data") for v in postgres["volumes"])
+
+
+def test_every_variable_the_compose_file_uses_is_in_the_env_example() -> None:
+    example = (ROOT / ".env.example").read_text().splitlines()
+    defined = {line.split("=", 1)[0] for line in example if "=" in line and line[0] != "#"}
+    used = set(re.findall(r"(?<!\$)\$\{([A-Z_]+)", COMPOSE_FILE.read_text()))
+    assert used
+    assert used <= defined
