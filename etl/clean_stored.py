@@ -11,14 +11,15 @@ from __future__ import annotations
 import logging
 import os
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from multiprocessing import get_context
 
 from sqlalchemy.engine import Engine
 
-from etl.cleaning import clean_page
+from etl.boilerplate import SiteProfile
+from etl.cleaning import clean_page, learn_profile
 from etl.pages import CleanedPage
 from etl.store import (
     CleanedRecord,
@@ -27,11 +28,13 @@ from etl.store import (
     count_pages_to_clean,
     iter_pages_to_clean,
     load_cleaned,
+    sample_pages,
 )
 
 log = logging.getLogger(__name__)
 
 HTML_TYPES = ("text/html", "application/xhtml")
+MIN_PROFILE_PAGES = 20
 
 
 @dataclass(slots=True)
@@ -64,10 +67,10 @@ def is_cleanable(page: StoredPage) -> bool:
     return not content_type or content_type.lower().startswith(HTML_TYPES)
 
 
-def clean_one(page: StoredPage) -> CleanedRecord:
+def clean_one(page: StoredPage, profile: SiteProfile | None = None) -> CleanedRecord:
     """Clean one stored page; a page that is not cleanable becomes kind 'other'."""
     if is_cleanable(page):
-        cleaned = clean_page(page.body, page.final_url)
+        cleaned = clean_page(page.body, page.final_url, site_profile=profile)
     else:
         cleaned = CleanedPage(url=page.final_url, kind="other")
     return CleanedRecord(page.id, page.site, page.final_url, cleaned)
@@ -79,14 +82,36 @@ class BatchResult:
     failures: list[tuple[str, str]]  # (url, error): left uncleaned, retried by the next run
 
 
-def _clean_batch(pages: Sequence[StoredPage]) -> BatchResult:
+def _clean_batch(
+    pages: Sequence[StoredPage], profiles: Mapping[str, SiteProfile] | None = None
+) -> BatchResult:
     records, failures = [], []
     for page in pages:
         try:
-            records.append(clean_one(page))
+            records.append(clean_one(page, (profiles or {}).get(page.site)))
         except Exception as exc:  # one bad page must not sink its batch
             failures.append((page.url, f"{type(exc).__name__}: {exc}"))
     return BatchResult(records, failures)
+
+
+PROFILE_SAMPLE = 150
+
+
+def site_profile(engine: Engine, site: str, sample: int = PROFILE_SAMPLE) -> SiteProfile | None:
+    """Learn what recurs across ``site``'s pages from its latest stored pages.
+
+    Lines that survive every generic rule yet repeat across a site's pages are its own
+    chrome; learning them per run from the stored pages keeps no hand-kept list of strings.
+    Too few pages say nothing reliable: then there is no profile.
+    """
+    pages = [p for p in sample_pages(engine, site, sample) if is_cleanable(p)]
+    if len(pages) < MIN_PROFILE_PAGES:
+        return None
+    profile = learn_profile(site, ((p.body, p.final_url) for p in pages))
+    log.info(
+        "%s: learned %d recurring lines from %d pages", site, len(profile.recurring), len(pages)
+    )
+    return profile
 
 
 def default_workers() -> int:
@@ -110,6 +135,7 @@ def clean_stored_pages(
         workers = 1  # starting worker processes costs more than a few batches take
     executor: Executor | None = None
     pending = []
+    profiles: dict[str, SiteProfile | None] = {}
     try:
         for batch in iter_pages_to_clean(
             engine, sites, everything=everything, batch_size=batch_size
@@ -117,11 +143,14 @@ def clean_stored_pages(
             if workers > 1 and executor is None:
                 # spawn, not fork: the parent may hold threads (Prefect, DB pools).
                 executor = ProcessPoolExecutor(workers, mp_context=get_context("spawn"))
+            for site in {page.site for page in batch} - profiles.keys():
+                profiles[site] = site_profile(engine, site)
+            wanted = {page.site: profiles[page.site] for page in batch}
             if executor is None:
-                _record(engine, _clean_batch(batch), stats, progress)
+                _record(engine, _clean_batch(batch, wanted), stats, progress)
                 continue
             # The reader pages by id, so batches in flight are never read twice.
-            pending.append(executor.submit(_clean_batch, batch))
+            pending.append(executor.submit(_clean_batch, batch, wanted))
             if len(pending) >= workers * 2:
                 _record(engine, pending.pop(0).result(), stats, progress)
         while pending:

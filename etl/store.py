@@ -113,6 +113,17 @@ class StoredPage:
     body: bytes
 
 
+_STORED_PAGE_COLUMNS = (
+    RawPageRow.id,
+    RawPageRow.site,
+    RawPageRow.url,
+    RawPageRow.final_url,
+    RawPageRow.status,
+    RawPageRow.headers,
+    RawPageRow.body,
+)
+
+
 def iter_pages_to_clean(
     engine: Engine,
     sites: Sequence[str] | None = None,
@@ -128,15 +139,7 @@ def iter_pages_to_clean(
     last_id = 0
     while True:
         query = (
-            select(
-                RawPageRow.id,
-                RawPageRow.site,
-                RawPageRow.url,
-                RawPageRow.final_url,
-                RawPageRow.status,
-                RawPageRow.headers,
-                RawPageRow.body,
-            )
+            select(*_STORED_PAGE_COLUMNS)
             .where(RawPageRow.id > last_id)
             .order_by(RawPageRow.id)
             .limit(batch_size)
@@ -151,6 +154,18 @@ def iter_pages_to_clean(
             return
         last_id = batch[-1].id
         yield batch
+
+
+def sample_pages(engine: Engine, site: str, limit: int) -> list[StoredPage]:
+    """The ``limit`` most recently fetched successful pages of ``site``."""
+    query = (
+        select(*_STORED_PAGE_COLUMNS)
+        .where(RawPageRow.site == site, RawPageRow.status == 200)
+        .order_by(RawPageRow.fetched_at.desc(), RawPageRow.id.desc())
+        .limit(limit)
+    )
+    with engine.connect() as conn:
+        return [StoredPage(*row) for row in conn.execute(query)]
 
 
 def count_pages_to_clean(engine: Engine, sites: Sequence[str] | None = None) -> int:

@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 
 from etl.clean_stored import CleanRunStats, clean_stored_pages
+from etl.evaluation import score_corpus, score_page
 from etl.models import ArticleRow, RawPageRow
 from etl.urls import normalize_url
 from flows.samplesite.server import ServedSites
@@ -100,3 +101,23 @@ def test_republished_copies_are_linked_to_their_originals_and_nothing_else_is(
     recall = len(true_links) / len(expected)
     print(f"near-duplicates on the sample sites: precision {precision:.3f}, recall {recall:.3f}")
     assert (precision, recall) == (1.0, 1.0)
+
+
+def test_loaded_texts_match_the_generators_paragraphs(
+    database_url: str, engine: Engine, served: ServedSites
+) -> None:
+    crawl_and_clean(database_url, engine, served)
+    truth = {
+        normalize_url(t.url): t
+        for t in served.truth()
+        if t.kind in ("article", "gallery") and t.reachable
+    }
+    with engine.connect() as conn:
+        rows = conn.execute(select(ArticleRow.url, ArticleRow.text)).all()
+    scores = [score_page(text, truth[url].text) for url, text in rows]
+    corpus = score_corpus(scores)
+    print(
+        f"sample-site body text: P {corpus.precision:.3f} R {corpus.recall:.3f} F1 {corpus.f1:.3f}"
+    )
+    assert corpus.f1 >= 0.99
+    assert min(s.f1 for s in scores) >= 0.9
