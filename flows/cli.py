@@ -30,6 +30,9 @@ def _setup_logging(verbose: bool) -> None:
 def _quiet_prefect() -> None:
     # No internet on many servers: Prefect's telemetry would log an error on every start.
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    # The temporary server's first start migrates its database: on a busy two-core machine
+    # that takes longer than Prefect's 20 s default, and the run would fail before it began.
+    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "INFO")
 
 
