@@ -165,11 +165,11 @@ def build_search_sql(query: str, filters: SearchFilters) -> tuple[str, dict[str,
         )
         SELECT h.id, h.site, h.url, h.kind, h.language, h.title, h.author, h.published_at,
                h.series, h.classes, h.car_numbers, h.rank,
-               ts_headline({_ROW_CONFIG.replace("a.", "h.")}, pitboard_fold(h.text), h.tsq,
+               ts_headline({_ROW_CONFIG.replace("a.", "h.")}, f.folded, h.tsq,
                            :headline_options) AS headline,
-               pitboard_fold(h.text) AS folded,
+               f.folded,
                h.text
-        FROM hits h
+        FROM hits h, LATERAL (SELECT pitboard_fold(h.text) AS folded) f
         ORDER BY h.rank DESC, h.published_at DESC NULLS LAST, h.id DESC"""
     params["headline_options"] = _HEADLINE_OPTIONS
     return sql, params
@@ -178,9 +178,9 @@ def build_search_sql(query: str, filters: SearchFilters) -> tuple[str, dict[str,
 def restore_accents(headline: str, folded: str, original: str) -> str:
     """Put the original (accented) letters back into a snippet cut from the folded text.
 
-    ``pitboard_fold`` replaces one character by one character, so a fragment found at an
-    offset of the folded text has its original at the same offset. A fragment that cannot be
-    found (should not happen) is kept folded rather than lost.
+    On NFC text ``pitboard_fold`` replaces one character by one character, so a fragment
+    found at an offset of the folded text has its original at the same offset. When lengths
+    differ (decomposed input) or a fragment is not found, the folded fragment is kept.
     """
     pieces = []
     for fragment in headline.split(FRAGMENT_DELIMITER):
