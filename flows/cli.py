@@ -205,7 +205,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    # psql's own options (-c, -f ...) pass through untouched; anything else unknown is an error.
+    args, extra = parser.parse_known_args(argv)
+    if extra and args.command != "psql":
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    if args.command == "psql":
+        args.psql_args = [*args.psql_args, *extra]
     _setup_logging(args.verbose)
     from etl.database import DatabaseConfigError
 
