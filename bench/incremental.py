@@ -1,0 +1,99 @@
+"""Incremental crawling: a second crawl of an unchanged site against the first.
+
+Serves the French and English sample sites (``--articles`` per site, default 2,000) on
+127.0.0.1, crawls both with the spider process into a scratch database and cleans, then does
+it again with nothing changed. Printed for each pass: wall time of crawl and of clean, requests
+the server saw (conditional, answered 304, for known article pages), and what the cleaner
+loaded; then the ratio second/first (target: under 0.2).
+
+The scratch database is created on ``--database-url``, migrated with ``etl.migrate.upgrade``
+and dropped at the end. Run: ``.venv/bin/python bench/incremental.py [--articles 500]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from sqlalchemy import create_engine, make_url, text
+from sqlalchemy.engine import Engine
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from etl.clean_stored import clean_stored_pages  # noqa: E402
+from etl.migrate import upgrade  # noqa: E402
+from flows.samplesite import serve_sample_sites  # noqa: E402
+from flows.samplesite.server import ServedSites  # noqa: E402
+from flows.spider_process import run_spider  # noqa: E402
+
+DEFAULT_URL = "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres"
+
+
+@contextmanager
+def scratch_database(admin_url: str) -> Iterator[tuple[str, Engine]]:
+    """A fresh migrated database on the server of ``admin_url``; dropped on exit."""
+    name = f"pitboard_bench_incr_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+    engine = create_engine(url)
+    try:
+        upgrade(engine)
+        yield url, engine
+    finally:
+        engine.dispose()
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def one_pass(label: str, url: str, engine: Engine, served: ServedSites) -> float:
+    """Crawl every site and clean; print what it cost and return its wall time."""
+    served.clear_log()
+    articles = {
+        (t.site, t.path.rstrip("/")) for t in served.truth() if t.kind == "article" and t.reachable
+    }
+    started = time.perf_counter()
+    for site in served.sites:
+        run_spider(site, database_url=url, base_url=served.base_url(site))
+    crawled = time.perf_counter() - started
+    stats = clean_stored_pages(engine)
+    total = time.perf_counter() - started
+    log = served.requests
+    for_articles = [r for r in log if (r.site, urlsplit(r.path).path.rstrip("/")) in articles]
+    print(
+        f"{label}: {total:6.1f}s (crawl {crawled:.1f}s, clean {total - crawled:.1f}s); "
+        f"{len(log)} requests, {sum(r.conditional for r in log)} conditional, "
+        f"{sum(r.status == 304 for r in log)} answered 304; "
+        f"{len(for_articles)} for the {len(articles)} articles "
+        f"({sum(not r.conditional for r in for_articles)} unconditional); "
+        f"cleaned {stats.pages} pages: new {stats.load.new}, updated {stats.load.updated}"
+    )
+    return total
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--articles", type=int, default=2000, help="articles per site")
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--database-url", default=DEFAULT_URL)
+    args = parser.parse_args()
+    with (
+        serve_sample_sites(articles=args.articles, seed=args.seed) as served,
+        scratch_database(args.database_url) as (url, engine),
+    ):
+        first = one_pass("first crawl ", url, engine, served)
+        second = one_pass("second crawl", url, engine, served)
+    print(f"second/first: {second / first:.3f} (target < 0.2)")
+
+
+if __name__ == "__main__":
+    main()
