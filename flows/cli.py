@@ -205,13 +205,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    # psql's own options (-c, -f ...) pass through untouched; anything else unknown is an error.
-    args, extra = parser.parse_known_args(argv)
-    if extra and args.command != "psql":
-        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    argv = list(sys.argv[1:] if argv is None else argv)
+    passthrough: list[str] = []
+    if "psql" in argv:  # psql's own options (-c, -f ...) go to psql untouched, in order
+        at = argv.index("psql")
+        argv, passthrough = argv[: at + 1], argv[at + 1 :]
+    args = build_parser().parse_args(argv)
     if args.command == "psql":
-        args.psql_args = [*args.psql_args, *extra]
+        args.psql_args = passthrough
     _setup_logging(args.verbose)
     from etl.database import DatabaseConfigError
 
