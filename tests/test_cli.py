@@ -1,0 +1,57 @@
+"""The ``pitboard`` command line, run in-process against the test database and sample sites."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.engine import Engine
+
+from crawler.sites import real_sites
+from etl.models import ArticleRow, RawPageRow
+from flows.cli import main
+from flows.samplesite.server import ServedSites
+
+
+def test_sites_lists_every_real_site(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["sites"]) == 0
+    out = capsys.readouterr().out
+    assert all(site.name in out for site in real_sites())
+    assert "sample-fr" in out
+
+
+def test_db_status_says_the_schema_is_current(
+    database_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["--database-url", database_url, "db", "status"]) == 0
+    assert "up to date" in capsys.readouterr().out
+
+
+def test_a_url_that_is_not_postgresql_is_refused_clearly(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    assert main(["--database-url", "sqlite:///x.db", "db", "status"]) == 2
+    assert "needs PostgreSQL" in caplog.text
+
+
+def test_crawl_with_max_pages_then_clean_loads_articles(
+    database_url: str, engine: Engine, served: ServedSites, capsys: pytest.CaptureFixture[str]
+) -> None:
+    base = served.base_url("sample-en")
+    args = ["--database-url", database_url]
+    assert main([*args, "crawl", "sample-en", "--base-url", base, "--max-pages", "15"]) == 0
+    with engine.connect() as conn:
+        stored = conn.scalar(select(func.count()).select_from(RawPageRow))
+    # CLOSESPIDER_PAGECOUNT stops scheduling at N; requests already in flight still land.
+    assert 15 <= stored < 40
+
+    assert main([*args, "clean"]) == 0
+    assert "cleaned" in capsys.readouterr().out
+    with engine.connect() as conn:
+        assert conn.scalar(select(func.count()).select_from(ArticleRow)) > 0
+
+
+def test_psql_passes_its_options_through(
+    database_url: str, capfd: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["--database-url", database_url, "psql", "-At", "-c", "SELECT 40 + 2"]) == 0
+    assert "42" in capfd.readouterr().out
