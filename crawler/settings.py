@@ -46,6 +46,10 @@ COOKIES_ENABLED = False
 # One page, one fetch: the spider canonicalises request URLs and the duplicate filter compares
 # URL identities (trailing slash ignored).
 REQUEST_FINGERPRINTER_CLASS = "crawler.middlewares.UrlIdentityFingerprinter"
+EXTENSIONS = {"crawler.extensions.StatsFile": 0}
+# Where the StatsFile extension writes the crawl's stats as JSON (set by the flow).
+PITBOARD_STATS_FILE = ""
+
 DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.OnSiteOnlyMiddleware": 50,
     "crawler.middlewares.ConditionalRequestMiddleware": 650,

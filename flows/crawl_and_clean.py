@@ -88,8 +88,21 @@ def crawl_site(
             .select_from(RawPageRow)
             .where(RawPageRow.site == site, RawPageRow.fetched_at >= started)
         )
-    logger.info("%s: %d pages fetched in %.1fs", site, fetched or 0, run.seconds)
-    return {"site": site, "fetched": fetched or 0, "seconds": round(run.seconds, 2)}
+    logger.info(
+        "%s: %d responses (%d not modified), %d pages stored or refreshed in %.1fs",
+        site,
+        run.responses,
+        run.not_modified,
+        fetched or 0,
+        run.seconds,
+    )
+    return {
+        "site": site,
+        "fetched": fetched or 0,
+        "responses": run.responses,
+        "not_modified": run.not_modified,
+        "seconds": round(run.seconds, 2),
+    }
 
 
 @task(

@@ -7,13 +7,15 @@ about a second and a half. The child writes raw pages straight to the database.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 log = logging.getLogger(__name__)
@@ -31,6 +33,23 @@ class SpiderRun:
     returncode: int
     seconds: float
     log_tail: list[str]
+    stats: dict[str, object] = field(default_factory=dict)
+
+    @property
+    def responses(self) -> int:
+        return int(self.stats.get("downloader/response_count", 0))  # type: ignore[call-overload]
+
+    @property
+    def not_modified(self) -> int:
+        return int(self.stats.get("downloader/response_status_count/304", 0))  # type: ignore[call-overload]
+
+    @property
+    def download_errors(self) -> int:
+        return int(self.stats.get("downloader/exception_count", 0))  # type: ignore[call-overload]
+
+    @property
+    def finish_reason(self) -> str:
+        return str(self.stats.get("finish_reason", ""))
 
 
 def spider_command(
@@ -71,6 +90,24 @@ def run_spider(
     env.setdefault("SCRAPY_SETTINGS_MODULE", "crawler.settings")
     # The child must import this checkout's packages even when run from elsewhere.
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(PROJECT_ROOT), env.get("PYTHONPATH")]))
+    stats_file = Path(tempfile.mkstemp(prefix=f"pitboard-{site}-", suffix=".json")[1])
+    settings = {**(settings or {}), "PITBOARD_STATS_FILE": str(stats_file)}
+    try:
+        return _run(site, env, settings, base_url, max_pages, on_line, timeout, stats_file)
+    finally:
+        stats_file.unlink(missing_ok=True)
+
+
+def _run(
+    site: str,
+    env: dict[str, str],
+    settings: dict[str, str],
+    base_url: str | None,
+    max_pages: int | None,
+    on_line: Callable[[str], None] | None,
+    timeout: float | None,
+    stats_file: Path,
+) -> SpiderRun:
     command = spider_command(site, base_url=base_url, max_pages=max_pages, settings=settings)
     log.info("crawling %s: %s", site, " ".join(command[1:]))
     started = time.monotonic()
@@ -106,4 +143,16 @@ def run_spider(
         raise SpiderFailed(
             f"{site}: scrapy exited with {returncode}; last lines:\n" + "\n".join(tail[-15:])
         )
-    return SpiderRun(site, returncode, seconds, tail)
+    try:
+        stats = json.loads(stats_file.read_text() or "{}")
+    except (OSError, ValueError):
+        stats = {}
+    run = SpiderRun(site, returncode, seconds, tail, stats)
+    if run.finish_reason == "pitboard_storage_failed":
+        raise SpiderFailed(f"{site}: the database refused the fetched pages; see the log above")
+    if stats and run.responses == 0:
+        raise SpiderFailed(
+            f"{site}: no page could be fetched ({run.download_errors} download errors): "
+            "is the site reachable from here?"
+        )
+    return run

@@ -1,0 +1,25 @@
+"""Spiders run as child processes: their stats come back, and an unreachable site fails clearly."""
+
+from __future__ import annotations
+
+import socket
+
+import pytest
+
+from flows.samplesite.server import ServedSites
+from flows.spider_process import SpiderFailed, run_spider
+
+
+def test_a_crawl_reports_its_scrapy_stats(database_url: str, served: ServedSites) -> None:
+    run = run_spider("sample-en", database_url=database_url, base_url=served.base_url("sample-en"))
+    assert run.finish_reason == "finished"
+    assert run.responses > 20
+    assert run.not_modified == 0
+
+
+def test_a_site_that_cannot_be_reached_fails_with_a_clear_message(database_url: str) -> None:
+    with socket.create_server(("127.0.0.1", 0)) as probe:
+        port = probe.getsockname()[1]
+    # Nothing listens on that port any more: every request is refused.
+    with pytest.raises(SpiderFailed, match="no page could be fetched"):
+        run_spider("sample-en", database_url=database_url, base_url=f"http://127.0.0.1:{port}")
