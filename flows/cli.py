@@ -65,7 +65,7 @@ def cmd_sites(args: argparse.Namespace) -> int:
 
     for site in SITES.values():
         print(
-            f"{site.name:<28} {site.language:<3} {site.base_url or '(base URL given at run time)'}"
+            f"{site.name:<22} {site.language:<6} {site.base_url or '(base URL given at run time)'}"
         )
     return 0
 
