@@ -30,6 +30,11 @@ _HEADLINE_OPTIONS = (
 )
 # The text-search configuration of an article, as the stored search_vector chose it.
 _ROW_CONFIG = "CASE WHEN a.language = 'fr' THEN 'french'::regconfig ELSE 'english'::regconfig END"
+# Written out in the WHERE clause (not read from a CTE) so the planner sees the query and
+# estimates how many rows match: a rare word goes through the GIN index, a very common one
+# may walk the published_at index newest first instead.
+_FR_QUERY = "websearch_to_tsquery('french', pitboard_fold(:q))"
+_EN_QUERY = "websearch_to_tsquery('english', pitboard_fold(:q))"
 KINDS = ("article", "gallery")
 LANGUAGES = ("fr", "en")
 
@@ -149,9 +154,11 @@ def build_search_sql(query: str, filters: SearchFilters) -> tuple[str, dict[str,
     languages = [filters.language] if filters.language in LANGUAGES else list(LANGUAGES)
     matches = []
     if "fr" in languages:
-        matches.append("(a.language = 'fr' AND a.search_vector @@ q.fr)")
+        matches.append("(a.language = 'fr' AND a.search_vector @@ " + _FR_QUERY + ")")
     if "en" in languages:
-        matches.append("(a.language IS DISTINCT FROM 'fr' AND a.search_vector @@ q.en)")
+        matches.append(
+            "(a.language IS DISTINCT FROM 'fr' AND a.search_vector @@ " + _EN_QUERY + ")"
+        )
     where = " AND ".join([f"({' OR '.join(matches)})", *clauses])
     row_query = "CASE WHEN a.language = 'fr' THEN q.fr ELSE q.en END"
     window = ""
@@ -159,12 +166,10 @@ def build_search_sql(query: str, filters: SearchFilters) -> tuple[str, dict[str,
         window = "LIMIT :rank_window"
         params["rank_window"] = max(int(filters.rank_window), params["limit"])
     sql = f"""
-        WITH q AS (
-            SELECT websearch_to_tsquery('french', pitboard_fold(:q)) AS fr,
-                   websearch_to_tsquery('english', pitboard_fold(:q)) AS en
-        ), matches AS MATERIALIZED (
+        WITH q AS (SELECT {_FR_QUERY} AS fr, {_EN_QUERY} AS en),
+        matches AS MATERIALIZED (
             SELECT a.id
-            FROM {source} a, q
+            FROM {source} a
             WHERE {where}
             ORDER BY a.published_at DESC, a.id DESC  -- the published_at index, read backwards
             {window}
