@@ -17,6 +17,7 @@ import logging
 import re
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from typing import Any, ClassVar, Self
 from urllib.parse import urlsplit
 
@@ -221,9 +222,12 @@ class SiteSpider(Spider):
             return False  # listings change with every new article: always revalidated
         known = self.known_pages.get(url_identity(url))
         modified = parse_lastmod(lastmod)
-        if known is None or known.fetched_at is None or modified is None:
+        if known is None or modified is None:
             return False
-        if modified > known.fetched_at:
+        # Compare on the site's own clock (the Last-Modified it sent with our copy) when we
+        # have it: lastmod and our fetch time come from different clocks.
+        ours = _http_date(known.last_modified) or known.fetched_at
+        if ours is None or modified > ours:
             return False
         self.unchanged.add(url_identity(url))
         self.crawler.stats.inc_value("pitboard/sitemap_unchanged")
@@ -307,3 +311,14 @@ def spider_class_for(site: SiteDescription, module: str) -> type[SiteSpider]:
         "__doc__": f"Crawl {site.name} ({site.language}), as described in crawler.sites.",
     }
     return type(_class_name(site.name), (SiteSpider,), attributes)
+
+
+def _http_date(value: str | None) -> datetime | None:
+    """An HTTP date header as an aware datetime, or None when absent or unreadable."""
+    if not value:
+        return None
+    try:
+        parsed = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
