@@ -158,13 +158,22 @@ def band_keys(sig: Signature) -> list[int]:
     A key hashes the band number with the band's ``ROWS`` values (so equal values in different
     bands never collide), and is signed so it fits PostgreSQL's bigint as it is.
     """
-    if is_empty(sig):
+    return band_keys_many([sig])[0]
+
+
+def band_keys_many(sigs: Sequence[Signature]) -> list[list[int]]:
+    """:func:`band_keys` of every signature, hashed in one numpy pass: a loader batch needs
+    the keys of a thousand signatures, and one call per signature cost more than the hashing."""
+    if not len(sigs):
         return []
-    rows = np.asarray(sig, dtype=np.uint32).reshape(BANDS, ROWS).astype(np.uint64)
-    acc = _BAND_SALT.copy()
+    matrix = np.asarray(sigs, dtype=np.uint32).reshape(len(sigs), BANDS, ROWS)
+    rows = matrix.astype(np.uint64)
+    acc = np.broadcast_to(_BAND_SALT, (len(sigs), BANDS)).copy()
     for row in range(ROWS):
-        acc = acc * _POLY + rows[:, row]
-    return _fmix(acc, 64).view(np.int64).tolist()
+        acc = acc * _POLY + rows[:, :, row]
+    keys = _fmix(acc, 64).view(np.int64).tolist()
+    empty = (matrix == _EMPTY).all(axis=(1, 2)).tolist()
+    return [[] if is_blank else item for item, is_blank in zip(keys, empty, strict=True)]
 
 
 def similarity(sig_a: Signature, sig_b: Signature) -> float:
@@ -188,13 +197,20 @@ class BatchMatch(Generic[K]):
     similarity: float
 
 
-def match_within(items: Sequence[tuple[K, Signature]], threshold: float) -> dict[K, BatchMatch[K]]:
+def match_within(
+    items: Sequence[tuple[K, Signature]],
+    threshold: float,
+    keys_of: Sequence[list[int]] | None = None,
+) -> dict[K, BatchMatch[K]]:
     """Near-duplicates inside one batch: each item against the items before it (the earliest
-    copy is the original). Pure, in memory, linear in the batch size thanks to the bands."""
+    copy is the original). Pure, in memory, linear in the batch size thanks to the bands.
+    ``keys_of`` are the items' band keys when the caller has them already."""
+    if keys_of is None:
+        keys_of = band_keys_many([sig for _, sig in items])
     buckets: dict[int, list[int]] = {}
     matches: dict[K, BatchMatch[K]] = {}
     for position, (key, sig) in enumerate(items):
-        keys = band_keys(sig)
+        keys = keys_of[position]
         best: tuple[float, int] | None = None
         for other in _distinct(p for k in keys for p in buckets.get(k, ())):
             score = similarity(sig, items[other][1])
