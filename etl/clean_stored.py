@@ -29,6 +29,7 @@ from etl.store import (
     iter_pages_to_clean,
     load_cleaned,
     sample_pages,
+    with_identity,
 )
 
 log = logging.getLogger(__name__)
@@ -73,7 +74,9 @@ def clean_one(page: StoredPage, profile: SiteProfile | None = None) -> CleanedRe
         cleaned = clean_page(page.body, page.final_url, site_profile=profile)
     else:
         cleaned = CleanedPage(url=page.final_url, kind="other")
-    return CleanedRecord(page.id, page.site, page.final_url, cleaned)
+    # The story's identity (hash, MinHash signature) is computed here, in the worker, so the
+    # loader - one process for all workers - only writes.
+    return with_identity(CleanedRecord(page.id, page.site, page.final_url, cleaned))
 
 
 @dataclass(frozen=True, slots=True)

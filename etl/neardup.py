@@ -226,15 +226,22 @@ def match_within(
     return matches
 
 
+def flatten_keys(
+    keys_of: Sequence[list[int]],
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.intp]]:
+    """Every band key of a batch in one array, with the position of the item it belongs to."""
+    counts = [len(keys) for keys in keys_of]
+    flat = np.fromiter(chain.from_iterable(keys_of), dtype=np.int64, count=sum(counts))
+    return flat, np.repeat(np.arange(len(keys_of)), counts)
+
+
 def _sharing_a_band(keys_of: Sequence[list[int]]) -> dict[int, set[int]]:
     """For each position that shares a band key with earlier positions, those positions.
 
     Sorting every (key, position) pair at once in numpy leaves Python work only for the few
     keys that repeat: a batch of a thousand distinct stories has 32,000 keys and no repeats.
     """
-    counts = [len(keys) for keys in keys_of]
-    flat = np.fromiter(chain.from_iterable(keys_of), dtype=np.int64, count=sum(counts))
-    owner = np.repeat(np.arange(len(keys_of)), counts)
+    flat, owner = flatten_keys(keys_of)
     order = np.lexsort((owner, flat))
     flat, owner = flat[order], owner[order]
     repeats = np.flatnonzero(flat[1:] == flat[:-1]) + 1

@@ -23,6 +23,7 @@ from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
+import numpy as np
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
@@ -153,19 +154,22 @@ def _stored_matches(
     keys_of: Sequence[list[int]],
     threshold: float,
 ) -> dict[K, NearDuplicate[K]]:
-    positions_of: dict[int, list[int]] = {}
-    for position, keys in enumerate(keys_of):
-        for key in keys:
-            positions_of.setdefault(key, []).append(position)
-    if not positions_of:
+    flat, owner = neardup.flatten_keys(keys_of)
+    if not len(flat):
         return {}
     # Probed in key order: the index is then walked forward, not at random.
-    probe = {"keys": int_array(sorted(positions_of)), "cap": MAX_HITS_PER_KEY}
-    hits: dict[int, set[int]] = {}  # stored article id -> positions sharing a band with it
+    probe = {"keys": int_array(np.unique(flat).tolist()), "cap": MAX_HITS_PER_KEY}
+    stored_with_key: dict[int, list[int]] = {}
     for key, article_id in conn.execute(_PROBE, probe):
-        hits.setdefault(article_id, set()).update(positions_of[key])
-    if not hits:
+        stored_with_key.setdefault(key, []).append(article_id)
+    if not stored_with_key:
         return {}
+    # Only the few keys that hit are mapped back to the items that have them.
+    hit = np.isin(flat, np.fromiter(stored_with_key, dtype=np.int64))
+    hits: dict[int, set[int]] = {}  # stored article id -> positions sharing a band with it
+    for key, position in zip(flat[hit].tolist(), owner[hit].tolist(), strict=True):
+        for article_id in stored_with_key[key]:
+            hits.setdefault(article_id, set()).add(position)
     rows = [
         (position, original, stored_sig)
         for article_id, original, stored_sig in conn.execute(

@@ -10,25 +10,25 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from sqlalchemy import bindparam, func, or_, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.engine import Connection, Engine
 
-from etl.fingerprint import content_hash
+from etl.identity import StoryIdentity, identify, story_url
 from etl.models import (
     ArticleRow,
     ArticleVersionRow,
     ListingTeaserRow,
     RawPageRow,
 )
-from etl.neardup import Signature, signature
+from etl.neardup import Signature
 from etl.neardup_index import add_signatures, find_near_duplicates
 from etl.pages import CleanedPage, RawPage
 from etl.pg_arrays import int_array
-from etl.urls import normalize_url, same_site
+from etl.urls import normalize_url
 
 log = logging.getLogger(__name__)
 
@@ -178,12 +178,17 @@ def count_pages_to_clean(engine: Engine, sites: Sequence[str] | None = None) -> 
 
 @dataclass(frozen=True, slots=True)
 class CleanedRecord:
-    """One stored page after cleaning: what the article loader takes."""
+    """One stored page after cleaning: what the article loader takes.
+
+    ``identity`` is set by the cleaning workers for stories (see :mod:`etl.identity`); the
+    loader computes it when it is missing.
+    """
 
     raw_page_id: int
     site: str
     final_url: str
     page: CleanedPage
+    identity: StoryIdentity | None = None
 
 
 @dataclass(slots=True)
@@ -205,15 +210,26 @@ class LoadStats:
         return {name: getattr(self, name) for name in self.__slots__}
 
 
-def article_url(record: CleanedRecord, fetched_as: str | None = None) -> str:
-    """The URL a story is stored under: its canonical link when it stays on the site.
+def article_url(record: CleanedRecord) -> str:
+    """The URL a record's story is stored under (see :func:`etl.identity.story_url`)."""
+    if record.identity is not None:
+        return record.identity.url
+    return story_url(record.page, record.final_url)
 
-    ``fetched_as`` is ``normalize_url(record.final_url)`` when the caller has it already.
+
+def with_identity(record: CleanedRecord) -> CleanedRecord:
+    """``record`` with its story identity computed, if it is a story to store.
+
+    Cleaning workers call this so that the loader does not have to (it is CPU work, and the
+    loader is one process).
     """
-    canonical = record.page.canonical_url
-    if canonical and same_site(canonical, record.final_url):
-        return normalize_url(canonical)
-    return fetched_as if fetched_as is not None else normalize_url(record.final_url)
+    if record.identity is not None or not _is_story(record.page):
+        return record
+    return replace(record, identity=identify(record.page, record.final_url))
+
+
+def _is_story(page: CleanedPage) -> bool:
+    return page.kind in STORED_KINDS and bool(page.text.strip())
 
 
 def load_cleaned(engine: Engine, records: Iterable[CleanedRecord]) -> LoadStats:
@@ -229,17 +245,16 @@ def load_cleaned(engine: Engine, records: Iterable[CleanedRecord]) -> LoadStats:
     candidates: dict[str, _Candidate] = {}
     seen_hashes: set[str] = set()
     for record in records:
-        if record.page.kind not in STORED_KINDS or not record.page.text.strip():
+        if not _is_story(record.page):
             stats.not_articles += 1
             continue
-        digest = content_hash(record.page.text)
-        fetched_as = normalize_url(record.final_url)
-        url = article_url(record, fetched_as)
+        identity = record.identity or identify(record.page, record.final_url)
+        url, digest = identity.url, identity.content_hash
         if digest in seen_hashes or url in candidates:
             stats.duplicates += 1
             continue
         seen_hashes.add(digest)
-        candidates[url] = _Candidate(record, digest, frozenset({url, fetched_as}))
+        candidates[url] = _Candidate(record, identity)
 
     with engine.begin() as conn:
         conn.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": _ARTICLE_LOAD_LOCK_ID})
@@ -270,11 +285,19 @@ def _mark_cleaned(conn: Connection, records: list[CleanedRecord], now: datetime)
 
 @dataclass(frozen=True, slots=True)
 class _Candidate:
-    """A cleaned story about to be stored, with its identities computed once."""
+    """A cleaned story about to be stored, with its identity."""
 
     record: CleanedRecord
-    digest: str
-    seen_as: frozenset[str]  # its story URL and the normalised URL it was fetched under
+    identity: StoryIdentity
+
+    @property
+    def digest(self) -> str:
+        return self.identity.content_hash
+
+    @property
+    def seen_as(self) -> set[str]:
+        """Its story URL and the normalised URL it was fetched under."""
+        return {self.identity.url, self.identity.fetched_as}
 
 
 def _article_values(candidate: _Candidate, url: str) -> dict[str, object]:
@@ -359,7 +382,7 @@ def _load_articles(
             stats.new += 1
     signatures: list[tuple[int, Signature]] = []
     if inserts:
-        new_sigs = [signature(str(values["text"])) for values in inserts]
+        new_sigs = [candidates[str(values["url"])].identity.signature for values in inserts]
         matches = find_near_duplicates(conn, list(enumerate(new_sigs)))
         published = _published_dates(conn, [m.article_id for m in matches.values()])
         superseded: dict[int, int] = {}  # stored copy id -> position of its newly found original
@@ -402,7 +425,7 @@ def _load_articles(
         for values, article_id in zip(inserts, new_ids, strict=True):
             aliases += [(u, article_id) for u in candidates[str(values["url"])].seen_as]
     signatures += [
-        (int(values["article_id"]), signature(str(values["text"])))  # type: ignore[call-overload]
+        (int(str(values["article_id"])), candidates[str(values["url"])].identity.signature)
         for values in updates
     ]
     if signatures:
