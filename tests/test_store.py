@@ -166,3 +166,37 @@ def test_a_copy_loaded_before_its_original_ends_up_pointing_to_it(engine: Engine
         "http://a.test/original": None,
         "http://b.test/copy": ids["http://a.test/original"],
     }
+
+
+def test_articles_keep_every_character_through_the_bulk_load(engine: Engine) -> None:
+    """Articles travel by COPY: tabs, backslashes, quotes and braces must survive it."""
+    save_raw_pages(engine, [raw("http://a.test/odd")])
+    page = next(iter_pages_to_clean(engine))[0]
+    body = 'Col1\tcol2 \\N \\ back\\slash\n\n"Quoted" {brace}, accents é 🏁\r\nend'
+    cleaned = CleanedPage(
+        url=page.url,
+        kind="article",
+        title="Le \\titre\t",
+        author=None,
+        published_at=datetime(2024, 6, 15, 16, 0, tzinfo=UTC),
+        tags=['a"b', "c,d", "{e}", "\\"],
+        text=body,
+    )
+    load_cleaned(engine, [CleanedRecord(page.id, page.site, page.final_url, cleaned)])
+    with engine.connect() as conn:
+        row = conn.execute(
+            select(
+                ArticleRow.title,
+                ArticleRow.author,
+                ArticleRow.text,
+                ArticleRow.tags,
+                ArticleRow.published_at,
+            )
+        ).one()
+    assert (row.title, row.author, row.text, row.tags) == (
+        "Le \\titre\t",
+        None,
+        body,
+        ['a"b', "c,d", "{e}", "\\"],
+    )
+    assert row.published_at == datetime(2024, 6, 15, 16, 0, tzinfo=UTC)
