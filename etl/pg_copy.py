@@ -15,9 +15,14 @@ from datetime import date, datetime
 
 from sqlalchemy.engine import Connection
 
-# COPY's text format: backslash escapes for the characters that delimit fields and rows.
-_TEXT_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 NULL = "\\N"
+
+
+def _escape(text: str) -> str:
+    """COPY's text format: backslash escapes for the characters that delimit fields and rows.
+    (Four ``str.replace`` scans: ``str.translate`` with a table cost ten times more on
+    article-sized texts.)"""
+    return text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
 
 
 def _array_element(value: object) -> str:
@@ -39,7 +44,7 @@ def copy_field(value: object) -> str:
         text = "{" + ",".join(map(_array_element, value)) + "}"
     else:
         text = str(value)
-    return text.translate(_TEXT_ESCAPES)
+    return _escape(text)
 
 
 def copy_line(values: Sequence[object]) -> str:
