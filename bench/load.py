@@ -15,9 +15,10 @@ run and the same scratch database:
   loading it; most of it is the full-text vector, see the next line.
 - ``COPY`` of the same rows into a bare table with the article columns and no index, printed
   for reference: the gap between the two COPYs is what the searchable schema costs.
-- ``load_cleaned`` (``etl.store``) in batches of ``--batch`` (default 1000, and 200, the
-  cleaner's batch): exact-duplicate checks, near-duplicate probe and indexing, article rows,
-  URL aliases, raw pages marked cleaned, one transaction per batch.
+- ``load_cleaned`` (``etl.store``) in batches of ``--batch`` (default 1000, the batch the
+  cleaner loads, ``etl.clean_stored.LOAD_BATCH``; and 200, to show what smaller transactions
+  cost): exact-duplicate checks, near-duplicate probe and indexing, article rows, URL aliases,
+  raw pages marked cleaned, one transaction per batch.
 
 Printed: rows per second of each and the ratios. ``--profile`` runs cProfile over one loader
 pass and prints where its time goes. The scratch database is created on ``--database-url``,

@@ -34,7 +34,7 @@ from etl.clean_stored import clean_stored_pages
 
 engine = create_engine(sys.argv[1])
 clean_stored_pages(
-    engine, workers=1, batch_size=int(sys.argv[2]),
+    engine, workers=1, batch_size=int(sys.argv[2]), load_batch_size=int(sys.argv[2]),
     progress=lambda stats: print(stats.pages, flush=True),
 )
 """
@@ -106,7 +106,7 @@ def test_a_load_killed_half_way_and_run_again_stores_every_article_once(
     assert 0 < cleaned < len(expected), "the kill left the load unfinished"
     assert articles == cleaned, "no batch is half-stored: its articles and marks go together"
 
-    rerun = clean_stored_pages(engine, workers=1, batch_size=BATCH_SIZE)
+    rerun = clean_stored_pages(engine, workers=1, batch_size=BATCH_SIZE, load_batch_size=BATCH_SIZE)
     assert rerun.pages == len(expected) - cleaned
 
     with engine.connect() as conn:
