@@ -158,8 +158,18 @@ BARE_TABLE = (
     "language varchar(8), tags text[], text text, content_hash varchar(64), "
     "place text, series text[], classes text[], manufacturers text[], car_numbers text[])"
 )
-# The articles table's own write cost (generated columns, indexes), without the loader's work.
+# The articles table's own write cost (generated columns, indexes, storage parameters),
+# without the loader's work. LIKE copies no storage parameters: they are set after.
 ARTICLES_LIKE_TABLE = "CREATE TABLE copy_target (LIKE articles INCLUDING ALL)"
+SAME_STORAGE = """
+DO $$ DECLARE options text;
+BEGIN
+    SELECT array_to_string(reloptions, ', ') INTO options
+    FROM pg_class WHERE oid = 'articles'::regclass;
+    IF options IS NOT NULL THEN
+        EXECUTE format('ALTER TABLE copy_target SET (%s)', options);
+    END IF;
+END $$"""
 
 
 def copy_rows(engine: Engine, records: Sequence[CleanedRecord], table: str = BARE_TABLE) -> float:
@@ -167,6 +177,8 @@ def copy_rows(engine: Engine, records: Sequence[CleanedRecord], table: str = BAR
     with engine.begin() as conn:
         conn.execute(text("DROP TABLE IF EXISTS copy_target"))
         conn.execute(text(table))
+        if table == ARTICLES_LIKE_TABLE:
+            conn.execute(text(SAME_STORAGE))
     started = time.perf_counter()
     buffer = io.StringIO()
     writer = csv.writer(buffer)

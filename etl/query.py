@@ -10,6 +10,7 @@ same folding the stored ``search_vector`` had (revision 0004), so ``Hunaudieres`
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -127,16 +128,73 @@ def _filter_clauses(filters: SearchFilters) -> tuple[list[str], dict[str, Any]]:
     return clauses, params
 
 
-def build_search_sql(query: str, filters: SearchFilters) -> tuple[str, dict[str, Any]]:
+def _match_clause(filters: SearchFilters) -> str:
+    """The full-text condition for the query in ``:q``."""
+    if filters.language == "fr":
+        return f"a.search_vector @@ {_FR_QUERY}"
+    if filters.language in LANGUAGES:
+        return f"a.search_vector @@ {_EN_QUERY}"
+    # One index condition, true when the text matches the query stemmed either way. Per
+    # language ((language = 'fr' AND ... @@ fr) OR (...)) every match was re-checked against
+    # its stored search_vector, read from TOAST: 90 ms for a two-word query matching 14% of
+    # 100k articles, against 20 ms now. When both parses agree (names, most words) the query
+    # is used once: 'x' | 'x' doubled the planner's estimate of the matches.
+    return (
+        f"a.search_vector @@ (CASE WHEN {_FR_QUERY} = {_EN_QUERY} THEN {_FR_QUERY} "
+        f"ELSE {_FR_QUERY} || {_EN_QUERY} END)"
+    )
+
+
+def _source(filters: SearchFilters) -> str:
+    return "articles" if filters.include_copies else "current_articles"
+
+
+def build_estimate_sql(
+    query: str, filters: SearchFilters, *, with_filters: bool = True
+) -> tuple[str, dict[str, Any]]:
+    """EXPLAIN of the matching step alone: the planner's count of matches, at planning cost.
+
+    ``with_filters=False`` counts the articles matching the words whatever the filters: the
+    rows the GIN index hands over before filters apply.
+    """
+    clauses, params = _filter_clauses(filters) if with_filters else ([], {})
+    params["q"] = query
+    where = " AND ".join([_match_clause(filters), *clauses])
+    return f"EXPLAIN (FORMAT JSON) SELECT a.id FROM {_source(filters)} a WHERE {where}", params
+
+
+# Collecting the newest matches by walking the published_at index costs about three times
+# more per row examined than collecting matches through the GIN index (each row walked has
+# its search_vector read from TOAST and tested; measured with bench/query.py). The walk
+# examines window / selectivity-with-filters rows; the GIN path fetches every article that
+# has the words, filters or not. So the walk wins when
+#   matches (with filters) * word matches > WALK_COST_RATIO * window * total,
+# e.g. above 12% of 100k articles for a window of 500 and no filter. PostgreSQL's own choice
+# ignores the TOAST reads and walked for words in 7% of the articles, taking 2-3x longer.
+WALK_COST_RATIO = 3.0
+
+
+def prefer_newest_walk(matches: float, word_matches: float, total: float, window: int) -> bool:
+    """Whether collecting ``window`` newest matches should walk the published_at index."""
+    if total <= 0 or matches <= 0:
+        return True  # no statistics: leave the choice to the planner
+    return matches * max(matches, word_matches) > WALK_COST_RATIO * window * total
+
+
+def build_search_sql(
+    query: str, filters: SearchFilters, *, newest_walk: bool = True
+) -> tuple[str, dict[str, Any]]:
     """The search statement and its parameters (exposed so EXPLAIN and tests can see it).
 
-    The query is parsed twice, with the French and with the English configuration; each
-    article is matched and ranked with the one its own search_vector was built with, and the
-    two matches are separate index conditions the planner can combine (BitmapOr on the GIN
-    index). The ``rank_window`` most recent matches are ranked; snippets are computed for
-    the returned rows only.
+    The query is parsed twice, with the French and with the English configuration. Without
+    a language filter an article matches either parse (one GIN condition: the other
+    language's stems only match the same words), and is ranked and highlighted with the
+    parse of its own language. The ``rank_window`` most recent matches are ranked; snippets
+    are computed for the returned rows only. ``newest_walk=False`` orders the matches in a
+    way no index provides, so they are collected through the GIN index and sorted (see
+    :func:`prefer_newest_walk`).
     """
-    source = "articles" if filters.include_copies else "current_articles"
+    source = _source(filters)
     clauses, params = _filter_clauses(filters)
     params["limit"] = max(1, int(filters.limit))
     if not query.strip():
@@ -151,27 +209,24 @@ def build_search_sql(query: str, filters: SearchFilters) -> tuple[str, dict[str,
             LIMIT :limit"""
         return sql, params
     params["q"] = query
-    languages = [filters.language] if filters.language in LANGUAGES else list(LANGUAGES)
-    matches = []
-    if "fr" in languages:
-        matches.append("(a.language = 'fr' AND a.search_vector @@ " + _FR_QUERY + ")")
-    if "en" in languages:
-        matches.append(
-            "(a.language IS DISTINCT FROM 'fr' AND a.search_vector @@ " + _EN_QUERY + ")"
-        )
-    where = " AND ".join([f"({' OR '.join(matches)})", *clauses])
+    where = " AND ".join([_match_clause(filters), *clauses])
     row_query = "CASE WHEN a.language = 'fr' THEN q.fr ELSE q.en END"
     window = ""
     if filters.rank_window is not None:
         window = "LIMIT :rank_window"
         params["rank_window"] = max(int(filters.rank_window), params["limit"])
+    # The same order either way (undated first, as the published_at index read backwards
+    # gives it); written with a leading expression, no index can provide it.
+    newest_first = "a.published_at DESC, a.id DESC"
+    if not newest_walk:
+        newest_first = "(a.published_at IS NULL) DESC, " + newest_first
     sql = f"""
         WITH q AS (SELECT {_FR_QUERY} AS fr, {_EN_QUERY} AS en),
         matches AS MATERIALIZED (
             SELECT a.id
             FROM {source} a
             WHERE {where}
-            ORDER BY a.published_at DESC, a.id DESC  -- the published_at index, read backwards
+            ORDER BY {newest_first}
             {window}
         ), hits AS (
             SELECT a.id, a.site, a.url, a.kind, a.language, a.title, a.author,
@@ -234,7 +289,13 @@ def search(
 
     A query made only of stop words or punctuation matches nothing and returns ``[]``.
     """
-    sql, params = build_search_sql(query, filters or SearchFilters())
+    if isinstance(bind, Engine):
+        with bind.begin() as conn:
+            # A search runs in milliseconds; on a large table its cost estimate passes the
+            # JIT threshold and compiling took longer than running (100-200 ms).
+            conn.execute(text("SET LOCAL jit = off"))
+            return search(conn, query, filters)
+    sql, params = search_statement(bind, query, filters or SearchFilters())
     hits = []
     for row in _connection_run(bind, sql, params):
         snippet = row["headline"] or ""
@@ -258,6 +319,36 @@ def search(
             )
         )
     return hits
+
+
+def search_statement(
+    conn: Connection, query: str, filters: SearchFilters
+) -> tuple[str, dict[str, Any]]:
+    """The statement :func:`search` runs, with the plan choice made from the planner's
+    estimates (see :func:`prefer_newest_walk`)."""
+    newest_walk = True
+    if query.strip() and filters.rank_window is not None:
+        matches, word_matches, total = _estimated_matches(conn, query, filters)
+        window = max(filters.rank_window, filters.limit)
+        newest_walk = prefer_newest_walk(matches, word_matches, total, window)
+    return build_search_sql(query, filters, newest_walk=newest_walk)
+
+
+def _estimated_matches(
+    conn: Connection, query: str, filters: SearchFilters
+) -> tuple[float, float, float]:
+    """(matches the planner expects with the filters, without them, rows in articles)."""
+    estimates = []
+    for with_filters in (True, False):
+        sql, params = build_estimate_sql(query, filters, with_filters=with_filters)
+        plan = conn.execute(text(sql), params).scalar_one()
+        if isinstance(plan, str):
+            plan = json.loads(plan)
+        estimates.append(float(plan[0]["Plan"]["Plan Rows"]))
+    total = conn.execute(
+        text("SELECT reltuples FROM pg_class WHERE oid = 'articles'::regclass")
+    ).scalar_one()
+    return estimates[0], estimates[1], float(total)
 
 
 @dataclass(frozen=True, slots=True)
