@@ -46,21 +46,34 @@ class RawPageRow(Base):
     __tablename__ = "raw_pages"
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
-    site: Mapped[str] = mapped_column(String(64))
-    url: Mapped[str] = mapped_column(Text, unique=True)
-    final_url: Mapped[str] = mapped_column(Text)
-    status: Mapped[int] = mapped_column(SmallInteger)
-    headers: Mapped[dict[str, str]] = mapped_column(JSONB, default=dict)
-    body: Mapped[bytes] = mapped_column(LargeBinary)
-    body_sha256: Mapped[str] = mapped_column(String(64))
-    first_fetched_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    fetched_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    site: Mapped[str] = mapped_column(String(64), comment="The site name (see `pitboard sites`).")
+    url: Mapped[str] = mapped_column(Text, unique=True, comment="The URL requested.")
+    final_url: Mapped[str] = mapped_column(Text, comment="The URL answered, after redirects.")
+    status: Mapped[int] = mapped_column(SmallInteger, comment="The HTTP status code.")
+    headers: Mapped[dict[str, str]] = mapped_column(
+        JSONB, default=dict, comment="The response headers, as received."
+    )
+    body: Mapped[bytes] = mapped_column(LargeBinary, comment="The response body, as received.")
+    body_sha256: Mapped[str] = mapped_column(
+        String(64), comment="SHA-256 of the body: a re-fetch with the same one changes nothing."
+    )
+    first_fetched_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), comment="When the URL was first fetched."
+    )
+    fetched_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), comment="When the URL was last fetched (or answered 304)."
+    )
     # NULL means "fetched content not cleaned yet": set by the cleaner, reset on a change.
-    cleaned_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    page_kind: Mapped[str | None] = mapped_column(String(16))
+    cleaned_at: Mapped[datetime | None] = mapped_column(
+        DateTime(timezone=True), comment="When this body was cleaned; NULL: waiting for cleaning."
+    )
+    page_kind: Mapped[str | None] = mapped_column(
+        String(16), comment="What cleaning found: article, listing, gallery or other."
+    )
 
     __table_args__ = (
         Index("ix_raw_pages_site_uncleaned", "site", postgresql_where=cleaned_at.is_(None)),
+        {"comment": "Pages exactly as fetched, one row per requested URL (re-fetches update it)."},
     )
 
 
@@ -179,13 +192,16 @@ class ArticleUrlRow(Base):
     """Every URL under which a story was seen (tracking, AMP, print, republished copies)."""
 
     __tablename__ = "article_urls"
+    __table_args__ = ({"comment": "Every normalised URL under which a story was seen."},)
 
-    url: Mapped[str] = mapped_column(Text, primary_key=True)
+    url: Mapped[str] = mapped_column(Text, primary_key=True, comment="A normalised URL.")
     article_id: Mapped[int] = mapped_column(
-        ForeignKey("articles.id", ondelete="CASCADE"), index=True
+        ForeignKey("articles.id", ondelete="CASCADE"),
+        index=True,
+        comment="The story (articles.id) this URL shows.",
     )
     first_seen_at: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), server_default=func.now()
+        DateTime(timezone=True), server_default=func.now(), comment="When the URL was first seen."
     )
 
 
@@ -196,16 +212,25 @@ class ArticleVersionRow(Base):
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     article_id: Mapped[int] = mapped_column(
-        ForeignKey("articles.id", ondelete="CASCADE"), index=True
+        ForeignKey("articles.id", ondelete="CASCADE"),
+        index=True,
+        comment="The article (articles.id) whose earlier text this is.",
     )
-    version: Mapped[int] = mapped_column(SmallInteger)
-    title: Mapped[str | None] = mapped_column(Text)
-    text: Mapped[str] = mapped_column(Text)
-    content_hash: Mapped[str] = mapped_column(String(64))
-    valid_from: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    valid_until: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    version: Mapped[int] = mapped_column(SmallInteger, comment="1 for the first text, then 2...")
+    title: Mapped[str | None] = mapped_column(Text, comment="The headline the text had.")
+    text: Mapped[str] = mapped_column(Text, comment="The earlier cleaned text.")
+    content_hash: Mapped[str] = mapped_column(String(64), comment="Hash of the normalised text.")
+    valid_from: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), comment="When Pitboard first stored this text."
+    )
+    valid_until: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), comment="When a changed text replaced it."
+    )
 
-    __table_args__ = (UniqueConstraint("article_id", "version"),)
+    __table_args__ = (
+        UniqueConstraint("article_id", "version"),
+        {"comment": "Earlier texts of articles, kept when an article's text changed."},
+    )
 
 
 class ListingTeaserRow(Base):
@@ -214,34 +239,54 @@ class ListingTeaserRow(Base):
     __tablename__ = "listing_teasers"
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
-    site: Mapped[str] = mapped_column(String(64))
-    listing_url: Mapped[str] = mapped_column(Text)
-    target_url: Mapped[str] = mapped_column(Text, index=True)
-    title: Mapped[str] = mapped_column(Text)
-    excerpt: Mapped[str] = mapped_column(Text, default="")
-    seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    site: Mapped[str] = mapped_column(String(64), comment="The site of the listing page.")
+    listing_url: Mapped[str] = mapped_column(
+        Text, comment="The normalised URL of the listing (index, tag, category) page."
+    )
+    target_url: Mapped[str] = mapped_column(
+        Text, index=True, comment="The normalised URL the teaser links to (see article_urls)."
+    )
+    title: Mapped[str] = mapped_column(Text, comment="The teaser's title, possibly cut short.")
+    excerpt: Mapped[str] = mapped_column(
+        Text, default="", comment="The teaser's excerpt, possibly cut off with an ellipsis."
+    )
+    seen_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), comment="When last seen."
+    )
 
-    __table_args__ = (UniqueConstraint("listing_url", "target_url"),)
+    __table_args__ = (
+        UniqueConstraint("listing_url", "target_url"),
+        {"comment": "Teasers of listing pages: hints about the pages they link to."},
+    )
 
 
 class CrawlRunRow(Base):
     """One crawl-and-clean run of one site, with what it found (for ``pitboard stats``)."""
 
     __tablename__ = "crawl_runs"
+    __table_args__ = ({"comment": "One crawl-and-clean run of one site and what it found."},)
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
-    site: Mapped[str] = mapped_column(String(64), index=True)
-    flow_run_id: Mapped[str | None] = mapped_column(String(64))
-    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    status: Mapped[str] = mapped_column(String(16))
-    fetched: Mapped[int] = mapped_column(BigInteger, default=0)
-    cleaned: Mapped[int] = mapped_column(BigInteger, default=0)
-    new: Mapped[int] = mapped_column(BigInteger, default=0)
-    updated: Mapped[int] = mapped_column(BigInteger, default=0)
-    duplicates: Mapped[int] = mapped_column(BigInteger, default=0)
-    failed: Mapped[int] = mapped_column(BigInteger, default=0)
-    error: Mapped[str | None] = mapped_column(Text)
+    site: Mapped[str] = mapped_column(String(64), index=True, comment="The site crawled.")
+    flow_run_id: Mapped[str | None] = mapped_column(
+        String(64), comment="The Prefect flow run, when the run came from a flow."
+    )
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), comment="Start time.")
+    finished_at: Mapped[datetime | None] = mapped_column(
+        DateTime(timezone=True), comment="End time; NULL while running."
+    )
+    status: Mapped[str] = mapped_column(String(16), comment="running, completed or failed.")
+    fetched: Mapped[int] = mapped_column(BigInteger, default=0, comment="Pages fetched.")
+    cleaned: Mapped[int] = mapped_column(BigInteger, default=0, comment="Pages cleaned.")
+    new: Mapped[int] = mapped_column(BigInteger, default=0, comment="Stories stored.")
+    updated: Mapped[int] = mapped_column(
+        BigInteger, default=0, comment="Stories whose text changed (earlier text kept)."
+    )
+    duplicates: Mapped[int] = mapped_column(
+        BigInteger, default=0, comment="Exact and near duplicates found."
+    )
+    failed: Mapped[int] = mapped_column(BigInteger, default=0, comment="Pages that failed.")
+    error: Mapped[str | None] = mapped_column(Text, comment="Why a failed run failed.")
 
 
 class NearDupSignatureRow(Base):
@@ -251,12 +296,15 @@ class NearDupSignatureRow(Base):
     """
 
     __tablename__ = "near_dup_signatures"
+    __table_args__ = ({"comment": "MinHash signature of each stored text (near-duplicate index)."},)
 
     article_id: Mapped[int] = mapped_column(
-        ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True
+        ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True, comment="The article."
     )
     # etl.neardup.NUM_PERM little-endian uint32 values.
-    signature: Mapped[bytes] = mapped_column(LargeBinary)
+    signature: Mapped[bytes] = mapped_column(
+        LargeBinary, comment="128 little-endian uint32 MinHash values of the text's shingles."
+    )
 
 
 class NearDupBandRow(Base):
@@ -269,6 +317,11 @@ class NearDupBandRow(Base):
     """
 
     __tablename__ = "near_dup_bands"
+    __table_args__ = ({"comment": "LSH band keys of signatures: texts sharing one are compared."},)
 
-    key: Mapped[int] = mapped_column(BigInteger, primary_key=True)
-    article_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    key: Mapped[int] = mapped_column(
+        BigInteger, primary_key=True, comment="Hash of one band of a signature."
+    )
+    article_id: Mapped[int] = mapped_column(
+        BigInteger, primary_key=True, comment="The article whose signature has this band."
+    )
