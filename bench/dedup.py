@@ -109,7 +109,8 @@ def run(url: str, documents: int, threshold: float, batch_size: int, seed: int) 
     """Detect near-duplicates over ``documents`` generated articles in an emptied database."""
     engine = create_engine(url)
     with engine.begin() as conn:
-        conn.execute(text("TRUNCATE articles RESTART IDENTITY CASCADE"))
+        # near_dup_bands has no foreign key (see etl.models): CASCADE does not reach it.
+        conn.execute(text("TRUNCATE articles, near_dup_bands RESTART IDENTITY CASCADE"))
     position_of: dict[tuple[str, str], int] = {}
     root_of: dict[int, int] = {}  # document position -> position of the story it was linked to
     article_position: dict[int, int] = {}

@@ -184,6 +184,14 @@ def similarity(sig_a: Signature, sig_b: Signature) -> float:
     return float(np.count_nonzero(sig_a == sig_b)) / NUM_PERM
 
 
+def similarities(sigs_a: npt.NDArray[np.uint32], sigs_b: npt.NDArray[np.uint32]) -> npt.NDArray:
+    """:func:`similarity` of each row of ``sigs_a`` with the same row of ``sigs_b``."""
+    scores = np.count_nonzero(sigs_a == sigs_b, axis=1) / NUM_PERM
+    empty = (sigs_a == _EMPTY).all(axis=1) | (sigs_b == _EMPTY).all(axis=1)
+    scores[empty] = 0.0
+    return scores
+
+
 def candidate_probability(jaccard: float) -> float:
     """How likely two texts of this Jaccard similarity share at least one band (the LSH
     S-curve, 1 - (1 - s^ROWS)^BANDS): 0.87 at 0.5, 0.99 at 0.6, 0.12 at 0.25."""

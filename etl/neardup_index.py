@@ -170,18 +170,27 @@ def _stored_matches(
     for key, position in zip(flat[hit].tolist(), owner[hit].tolist(), strict=True):
         for article_id in stored_with_key[key]:
             hits.setdefault(article_id, set()).add(position)
-    rows = [
-        (position, original, stored_sig)
-        for article_id, original, stored_sig in conn.execute(
-            _HIT_SIGNATURES, {"ids": int_array(sorted(hits))}
-        )
-        for position in hits[article_id]
-    ]
+    positions: list[int] = []
+    originals: list[int] = []
+    stored: list[bytes] = []
+    for article_id, original, stored_sig in conn.execute(
+        _HIT_SIGNATURES, {"ids": int_array(sorted(hits))}
+    ):
+        for position in hits[article_id]:
+            positions.append(position)
+            originals.append(original)
+            stored.append(bytes(stored_sig))
+    if not positions:  # bands left by deleted articles only
+        return {}
+    # Every (item, stored article) pair scored in one numpy comparison: on a large index an
+    # item meets a few candidates, and one Python call per pair was most of the probe's cost.
+    scores = neardup.similarities(
+        np.stack([items[position][1] for position in positions]),
+        np.frombuffer(b"".join(stored), dtype="<u4").reshape(len(stored), neardup.NUM_PERM),
+    )
     best: dict[int, tuple[float, int]] = {}
-    for position, original, stored_sig in rows:
-        score = neardup.similarity(items[position][1], neardup.from_bytes(bytes(stored_sig)))
-        if score < threshold:
-            continue
+    for index in np.flatnonzero(scores >= threshold).tolist():
+        position, original, score = positions[index], originals[index], float(scores[index])
         # Ties go to the oldest original, so every run links a copy to the same story.
         if position not in best or (-score, original) < (-best[position][0], best[position][1]):
             best[position] = (score, original)

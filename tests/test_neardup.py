@@ -197,3 +197,12 @@ def test_a_threshold_outside_zero_to_one_is_refused(monkeypatch: pytest.MonkeyPa
     monkeypatch.setenv(neardup.THRESHOLD_ENV, "1.5")
     with pytest.raises(ValueError, match=neardup.THRESHOLD_ENV):
         neardup.threshold_from_env()
+
+
+def test_similarities_score_each_pair_as_similarity_does() -> None:
+    texts = [ORIGINAL, ORIGINAL + "\nSource: WEC press office.", SAME_RACE, ""]
+    sigs = [neardup.signature(t) for t in texts]
+    pairs = [(a, b) for a in sigs for b in sigs]
+    scores = neardup.similarities(np.stack([a for a, _ in pairs]), np.stack([b for _, b in pairs]))
+    assert scores.tolist() == [neardup.similarity(a, b) for a, b in pairs]
+    assert scores[-1] == 0.0, "an empty text matches nothing, not even itself"
