@@ -8,8 +8,9 @@ each record gets the identity the cleaning workers give it (normalised URL, cont
 MinHash signature: ``etl.store.with_identity``), both timed apart and printed. Then, in the same
 run and the same scratch database:
 
-- ``COPY`` (psycopg2 ``copy_expert``, CSV built in Python and counted) of the same rows into a
-  table made ``LIKE articles INCLUDING ALL``: the articles table's own columns, generated
+- ``COPY`` (``etl.pg_copy.copy_into``, the loader's own COPY writer; serialising the rows is
+  counted) of the same rows into a table made ``LIKE articles INCLUDING ALL``: the articles
+  table's own columns, generated
   ``search_vector`` and indexes, without the loader's work. This is the baseline of the
   target (loader >= 0.5x), because the articles table's write cost is paid by any way of
   loading it; most of it is the full-text vector, see the next line.
@@ -30,8 +31,6 @@ from __future__ import annotations
 
 import argparse
 import cProfile
-import csv
-import io
 import pstats
 import random
 import sys
@@ -51,6 +50,7 @@ sys.path.insert(0, str(REPO))
 from etl.migrate import upgrade  # noqa: E402
 from etl.models import RawPageRow  # noqa: E402
 from etl.pages import CleanedPage, RacingEntities, RawPage  # noqa: E402
+from etl.pg_copy import copy_into  # noqa: E402
 from etl.store import (  # noqa: E402
     CleanedRecord,
     article_url,
@@ -147,74 +147,46 @@ def run_loader(engine: Engine, records: Sequence[CleanedRecord], batch: int) -> 
     return seconds
 
 
-def _pg_array(values: Sequence[str]) -> str:
-    quoted = ('"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"' for v in values)
-    return "{" + ",".join(quoted) + "}"
-
-
 BARE_TABLE = (
     "CREATE TABLE copy_target (site varchar(64), url text, raw_page_id bigint, "
     "kind varchar(16), title text, author text, published_at timestamptz, "
     "language varchar(8), tags text[], text text, content_hash varchar(64), "
     "place text, series text[], classes text[], manufacturers text[], car_numbers text[])"
 )
-# The articles table's own write cost (generated columns, indexes, storage parameters),
-# without the loader's work. LIKE copies no storage parameters: they are set after.
+# The articles table's own write cost (generated columns, indexes), without the loader's work.
 ARTICLES_LIKE_TABLE = "CREATE TABLE copy_target (LIKE articles INCLUDING ALL)"
-SAME_STORAGE = """
-DO $$ DECLARE options text;
-BEGIN
-    SELECT array_to_string(reloptions, ', ') INTO options
-    FROM pg_class WHERE oid = 'articles'::regclass;
-    IF options IS NOT NULL THEN
-        EXECUTE format('ALTER TABLE copy_target SET (%s)', options);
-    END IF;
-END $$"""
 
 
 def copy_rows(engine: Engine, records: Sequence[CleanedRecord], table: str = BARE_TABLE) -> float:
-    """Seconds to COPY the article rows into ``table`` (CSV built in the timing)."""
+    """Seconds to COPY the article rows into ``table`` (rows serialised in the timing, with
+    the loader's own COPY writer, ``etl.pg_copy``)."""
     with engine.begin() as conn:
         conn.execute(text("DROP TABLE IF EXISTS copy_target"))
         conn.execute(text(table))
-        if table == ARTICLES_LIKE_TABLE:
-            conn.execute(text(SAME_STORAGE))
     started = time.perf_counter()
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    for r in records:
-        p = r.page
-        writer.writerow(
-            (
-                r.site,
-                article_url(r),
-                r.raw_page_id,
-                p.kind,
-                p.title,
-                p.author,
-                p.published_at.isoformat() if p.published_at else None,
-                p.language,
-                _pg_array(p.tags),
-                p.text,
-                r.identity.content_hash if r.identity else None,
-                p.place,
-                _pg_array(p.entities.series),
-                _pg_array(p.entities.classes),
-                _pg_array(p.entities.manufacturers),
-                _pg_array(p.entities.car_numbers),
-            )
+    rows = (
+        (
+            r.site,
+            article_url(r),
+            r.raw_page_id,
+            r.page.kind,
+            r.page.title,
+            r.page.author,
+            r.page.published_at,
+            r.page.language,
+            r.page.tags,
+            r.page.text,
+            r.identity.content_hash if r.identity else None,
+            r.page.place,
+            r.page.entities.series,
+            r.page.entities.classes,
+            r.page.entities.manufacturers,
+            r.page.entities.car_numbers,
         )
-    buffer.seek(0)
-    raw = engine.raw_connection()
-    try:
-        with raw.cursor() as cursor:
-            cursor.copy_expert(
-                f"COPY copy_target ({', '.join(COPY_COLUMNS)}) FROM STDIN WITH (FORMAT csv)",
-                buffer,
-            )
-        raw.commit()
-    finally:
-        raw.close()
+        for r in records
+    )
+    with engine.begin() as conn:
+        copy_into(conn, "copy_target", COPY_COLUMNS, rows)
     seconds = time.perf_counter() - started
     with engine.connect() as conn:
         assert conn.scalar(text("SELECT count(*) FROM copy_target")) == len(records)

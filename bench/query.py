@@ -20,13 +20,12 @@ Run: ``.venv/bin/python bench/query.py [--articles 20000] [--repeat 5]``.
 from __future__ import annotations
 
 import argparse
-import csv
-import io
 import random
 import statistics
 import sys
 import time
 import uuid
+from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -37,6 +36,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from etl.migrate import upgrade  # noqa: E402
+from etl.pg_copy import copy_into  # noqa: E402
 from etl.query import SearchFilters, build_ilike_sql, search, search_statement  # noqa: E402
 from flows.samplesite import build_sample_sites  # noqa: E402
 
@@ -86,60 +86,55 @@ def article_pool(seed: int) -> list[tuple[str, str, list[str], list[str], list[s
     return pool
 
 
-def _array(values: list[str]) -> str:
-    return "{" + ",".join('"' + v.replace('"', '\\"') + '"' for v in values) + "}"
+ROW_COLUMNS = (
+    "site",
+    "url",
+    "kind",
+    "title",
+    "published_at",
+    "language",
+    "text",
+    "content_hash",
+    "series",
+    "classes",
+    "tags",
+)
 
 
-def generated_rows(count: int, seed: int) -> io.StringIO:
-    """``count`` articles as CSV for COPY: a truth's title and opening paragraph, then
-    paragraphs of other truths of the same language, so no two texts are alike."""
+def generated_rows(count: int, seed: int) -> Iterator[tuple[object, ...]]:
+    """``count`` articles (values of ``ROW_COLUMNS``): a truth's title and opening paragraph,
+    then paragraphs of other truths of the same language, so no two texts are alike."""
     rng = random.Random(seed)
     pool = article_pool(seed)
     by_language: dict[str, list[str]] = {}
     for language, _, paragraphs, _, _ in pool:
         by_language.setdefault(language, []).extend(paragraphs)
     start = datetime(2016, 1, 1, tzinfo=UTC)
-    out = io.StringIO()
-    writer = csv.writer(out)
     for i in range(count):
         language, title, paragraphs, series, classes = pool[i % len(pool)]
         body = [paragraphs[0], *rng.sample(by_language[language], k=rng.randint(3, 6))]
         site = SITES[i % len(SITES)]
         published = start + timedelta(minutes=rng.randrange(10 * 365 * 24 * 60))
-        writer.writerow(
-            [
-                site,
-                f"https://{site}.example/{i}",
-                "article" if i % 25 else "gallery",
-                title,
-                published.isoformat(),
-                language,
-                "\n\n".join(body),
-                f"bench-{i}",
-                _array(series),
-                _array(classes),
-                "{}",
-            ]
+        yield (
+            site,
+            f"https://{site}.example/{i}",
+            "article" if i % 25 else "gallery",
+            title,
+            published,
+            language,
+            "\n\n".join(body),
+            f"bench-{i}",
+            series,
+            classes,
+            [],
         )
-    out.seek(0)
-    return out
 
 
 def load(engine: Engine, count: int, seed: int) -> float:
     started = time.perf_counter()
-    rows = generated_rows(count, seed)
-    raw = engine.raw_connection()
-    try:
-        with raw.cursor() as cur:
-            cur.copy_expert(
-                "COPY articles (site, url, kind, title, published_at, language, text, "
-                "content_hash, series, classes, tags) FROM STDIN WITH (FORMAT csv)",
-                rows,
-            )
-            cur.execute("ANALYZE articles")
-        raw.commit()
-    finally:
-        raw.close()
+    with engine.begin() as conn:
+        copy_into(conn, "articles", ROW_COLUMNS, generated_rows(count, seed))
+        conn.execute(text("ANALYZE articles"))
     return time.perf_counter() - started
 
 

@@ -138,10 +138,6 @@ def signature(text: str) -> Signature:
     return (mixed * _PERMUTATIONS[0] + _PERMUTATIONS[1]).min(axis=0)
 
 
-def is_empty(sig: Signature) -> bool:
-    return bool((sig == _EMPTY).all())
-
-
 def to_bytes(sig: Signature) -> bytes:
     """The stored form: little-endian uint32 values, whatever the machine."""
     return np.asarray(sig, dtype="<u4").tobytes()
@@ -179,13 +175,12 @@ def band_keys_many(sigs: Sequence[Signature]) -> list[list[int]]:
 
 def similarity(sig_a: Signature, sig_b: Signature) -> float:
     """Estimated Jaccard similarity of the two texts' shingle sets (0.0 if either is empty)."""
-    if is_empty(sig_a) or is_empty(sig_b):
-        return 0.0
-    return float(np.count_nonzero(sig_a == sig_b)) / NUM_PERM
+    return float(similarities(sig_a.reshape(1, -1), sig_b.reshape(1, -1))[0])
 
 
 def similarities(sigs_a: npt.NDArray[np.uint32], sigs_b: npt.NDArray[np.uint32]) -> npt.NDArray:
-    """:func:`similarity` of each row of ``sigs_a`` with the same row of ``sigs_b``."""
+    """:func:`similarity` of each row of ``sigs_a`` with the same row of ``sigs_b``, in one
+    numpy comparison (the index probe scores all its candidate pairs at once)."""
     scores = np.count_nonzero(sigs_a == sigs_b, axis=1) / NUM_PERM
     empty = (sigs_a == _EMPTY).all(axis=1) | (sigs_b == _EMPTY).all(axis=1)
     scores[empty] = 0.0

@@ -301,12 +301,12 @@ class _Candidate:
         return {self.identity.url, self.identity.fetched_as}
 
 
-def _article_values(candidate: _Candidate, url: str) -> dict[str, object]:
+def _article_values(candidate: _Candidate) -> dict[str, object]:
     record, digest = candidate.record, candidate.digest
     page = record.page
     return {
         "site": record.site,
-        "url": url,
+        "url": candidate.identity.url,
         "raw_page_id": record.raw_page_id,
         "kind": page.kind,
         "title": page.title,
@@ -348,7 +348,9 @@ def _load_articles(
     by_url = {row.url: row for row in existing}
     id_of_hash = {row.content_hash: row.id for row in existing}
 
-    inserts: list[dict[str, object]] = []
+    new: list[_Candidate] = []
+    inserts: list[dict[str, object]] = []  # new[i]'s row
+    changed: list[tuple[int, _Candidate]] = []  # (article id, its new text)
     updates: list[dict[str, object]] = []
     old_versions: list[dict[str, object]] = []
     aliases: list[tuple[str, int]] = []  # (url, article id) for rows that already have an id
@@ -363,9 +365,10 @@ def _load_articles(
             stats.duplicates += 1
             aliases += [(u, owner) for u in seen_as if u not in by_url]
         elif known is not None:
-            values = _article_values(candidate, url)
+            values = _article_values(candidate)
             values.update(last_changed_at=now, article_id=known.id)
             updates.append(values)
+            changed.append((known.id, candidate))
             old_versions.append(
                 {
                     "article_id": known.id,
@@ -379,11 +382,12 @@ def _load_articles(
             aliases += [(u, known.id) for u in seen_as]
             stats.updated += 1
         else:
-            inserts.append(_article_values(candidate, url))
+            new.append(candidate)
+            inserts.append(_article_values(candidate))
             stats.new += 1
     signatures: list[tuple[int, Signature]] = []
     if inserts:
-        new_sigs = [candidates[str(values["url"])].identity.signature for values in inserts]
+        new_sigs = [candidate.identity.signature for candidate in new]
         matches = find_near_duplicates(conn, list(enumerate(new_sigs)))
         published = _published_dates(conn, [m.article_id for m in matches.values()])
         superseded: dict[int, int] = {}  # stored copy id -> position of its newly found original
@@ -421,12 +425,9 @@ def _load_articles(
             )
         stats.near_duplicates += len(matches)
         signatures += zip(new_ids, new_sigs, strict=True)
-        for values, article_id in zip(inserts, new_ids, strict=True):
-            aliases += [(u, article_id) for u in candidates[str(values["url"])].seen_as]
-    signatures += [
-        (int(str(values["article_id"])), candidates[str(values["url"])].identity.signature)
-        for values in updates
-    ]
+        for candidate, article_id in zip(new, new_ids, strict=True):
+            aliases += [(u, article_id) for u in candidate.seen_as]
+    signatures += [(article_id, candidate.identity.signature) for article_id, candidate in changed]
     if signatures:
         add_signatures(conn, signatures)
     if old_versions:

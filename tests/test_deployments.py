@@ -17,6 +17,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -78,6 +79,27 @@ def stop(process: subprocess.Popen[bytes]) -> None:
             process.wait(timeout=30)
 
 
+@contextmanager
+def running(
+    command: list[str], env: dict[str, str], log_path: Path
+) -> Iterator[subprocess.Popen[bytes]]:
+    """``command`` running from the repository root in its own session, its output in
+    ``log_path``; stopped with everything it started on exit."""
+    with open(log_path, "wb") as log:
+        process = subprocess.Popen(
+            command,
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        try:
+            yield process
+        finally:
+            stop(process)
+
+
 @pytest.fixture
 def prefect_env(tmp_path: Path) -> Iterator[dict[str, str]]:
     """A Prefect server of its own (SQLite under a temporary PREFECT_HOME) and its environment."""
@@ -86,24 +108,14 @@ def prefect_env(tmp_path: Path) -> Iterator[dict[str, str]]:
     env |= {"PREFECT_HOME": str(tmp_path / "prefect"), "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
     api_url = f"http://127.0.0.1:{port}/api"
     command = [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1"]
-    with open(tmp_path / "server.log", "wb") as log:
-        server = subprocess.Popen(
-            [*command, "--port", str(port)],
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
+    with running([*command, "--port", str(port)], env, tmp_path / "server.log") as server:
+        wait_for(
+            lambda: api_call(api_url, "/health") is True,
+            SERVER_START_SECONDS,
+            "Prefect server healthy",
+            server,
         )
-        try:
-            wait_for(
-                lambda: api_call(api_url, "/health") is True,
-                SERVER_START_SECONDS,
-                "Prefect server healthy",
-                server,
-            )
-            yield env | {"PREFECT_API_URL": api_url}
-        finally:
-            stop(server)
+        yield env | {"PREFECT_API_URL": api_url}
 
 
 def test_served_deployment_runs_on_schedule_and_loads_the_sample_site(
@@ -117,27 +129,15 @@ def test_served_deployment_runs_on_schedule_and_loads_the_sample_site(
     base_url = f"sample-en={served.base_url('sample-en')}"
     command = [sys.executable, "-m", "flows.cli", "serve", "sample-en", "--interval", "5"]
     completed_filter = {"flow_runs": {"state": {"type": {"any_": ["COMPLETED"]}}}}
-    with open(tmp_path / "serve.log", "wb") as log:
-        serving = subprocess.Popen(
-            [*command, "--base-url", base_url],
-            cwd=ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
+    with running([*command, "--base-url", base_url], env, tmp_path / "serve.log") as serving:
+        wait_for(
+            lambda: (
+                (api_call(env["PREFECT_API_URL"], "/flow_runs/count", completed_filter) or 0) >= 1
+            ),
+            FIRST_RUN_SECONDS,
+            "a scheduled run completed",
+            serving,
         )
-        try:
-            wait_for(
-                lambda: (
-                    (api_call(env["PREFECT_API_URL"], "/flow_runs/count", completed_filter) or 0)
-                    >= 1
-                ),
-                FIRST_RUN_SECONDS,
-                "a scheduled run completed",
-                serving,
-            )
-        finally:
-            stop(serving)
     with engine.connect() as conn:
         articles = conn.scalar(select(func.count()).select_from(ArticleRow))
         statuses = conn.scalars(select(CrawlRunRow.status).where(CrawlRunRow.site == "sample-en"))
