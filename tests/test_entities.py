@@ -16,7 +16,7 @@ from etl.pages import RacingEntities
 from flows.samplesite import build_sample_sites
 from flows.samplesite.vocabulary import ENTRIES, SERIES_LABELS
 
-SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
+SEEDS = Path(__file__).resolve().parent / "fixtures" / "seeds"  # a copy of ../shared/seeds
 
 
 def series(text: str) -> set[str]:

@@ -1,4 +1,7 @@
-"""The rules of ../shared/seeds/README.md, checked on the three seed texts wrapped in HTML.
+"""The rules of the seeds' README, checked on the three seed texts wrapped in HTML.
+
+The seeds are tests/fixtures/seeds, a copy of ../shared/seeds kept in the repository so the
+suite runs from any clone.
 
 Each seed is what a naive extraction left of a real page; here it is put back into the plain
 markup a page would carry (one ``<p>`` per line, a headline, links for teasers, figures for
@@ -15,7 +18,7 @@ import pytest
 from etl.cleaning import clean_page
 from etl.pages import CleanedPage
 
-SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
+SEEDS = Path(__file__).resolve().parent / "fixtures" / "seeds"  # a copy of ../shared/seeds
 ARTICLE_TITLE = "Porsche Carrera Cup : Dan Cammish s'impose au Mans"
 CAPTION = "2017 - Porsche Carrera Cup Le Mans"
 NOISE_LINES = ("Lire aussi:", CAPTION, f"Galerie: {CAPTION}")
