@@ -39,9 +39,10 @@ log = logging.getLogger(__name__)
 # of them are enough to find the original, and the cap keeps a probe's cost bounded.
 MAX_HITS_PER_KEY = 32
 
-# Two steps, so the planner sees what it gets: the band probe (index-only, one descent per
-# key, in key order) finds few hits; their signatures are then read by primary key. As one
-# statement the planner expected thousands of hits and hashed whole tables.
+# Three steps, so the planner sees what it gets: the band probe (index-only, one descent per
+# key, in key order) finds few hits; their signatures are then read by primary key; and only
+# the few that pass the threshold look up their story. As one statement the planner expected
+# thousands of hits and hashed whole tables.
 _PROBE = text(
     """
     SELECT p.key, hit.article_id
@@ -57,10 +58,17 @@ _PROBE = text(
 
 _HIT_SIGNATURES = text(
     """
-    SELECT s.article_id, COALESCE(a.duplicate_of, a.id) AS original, s.signature
-    FROM near_dup_signatures AS s
-    JOIN articles AS a ON a.id = s.article_id
-    WHERE s.article_id = ANY(CAST(:ids AS bigint[]))
+    SELECT article_id, signature FROM near_dup_signatures
+    WHERE article_id = ANY(CAST(:ids AS bigint[]))
+    """
+)
+
+# Not joined to the signatures above: for a thousand or more candidates the planner hashed the
+# whole articles table, once per batch, so a probe's cost grew with the table.
+_ORIGINALS = text(
+    """
+    SELECT id, COALESCE(duplicate_of, id) FROM articles
+    WHERE id = ANY(CAST(:ids AS bigint[]))
     """
 )
 
@@ -171,14 +179,12 @@ def _stored_matches(
         for article_id in stored_with_key[key]:
             hits.setdefault(article_id, set()).add(position)
     positions: list[int] = []
-    originals: list[int] = []
+    candidates: list[int] = []
     stored: list[bytes] = []
-    for article_id, original, stored_sig in conn.execute(
-        _HIT_SIGNATURES, {"ids": int_array(sorted(hits))}
-    ):
+    for article_id, stored_sig in conn.execute(_HIT_SIGNATURES, {"ids": int_array(sorted(hits))}):
         for position in hits[article_id]:
             positions.append(position)
-            originals.append(original)
+            candidates.append(article_id)
             stored.append(bytes(stored_sig))
     if not positions:  # bands left by deleted articles only
         return {}
@@ -188,9 +194,20 @@ def _stored_matches(
         np.stack([items[position][1] for position in positions]),
         np.frombuffer(b"".join(stored), dtype="<u4").reshape(len(stored), neardup.NUM_PERM),
     )
+    passing = np.flatnonzero(scores >= threshold).tolist()
+    if not passing:
+        return {}
+    matched = sorted({candidates[index] for index in passing})
+    original_of = {
+        article_id: original
+        for article_id, original in conn.execute(_ORIGINALS, {"ids": int_array(matched)})
+    }
     best: dict[int, tuple[float, int]] = {}
-    for index in np.flatnonzero(scores >= threshold).tolist():
-        position, original, score = positions[index], originals[index], float(scores[index])
+    for index in passing:
+        original = original_of.get(candidates[index])
+        if original is None:  # deleted since its signature was read: nothing to link to
+            continue
+        position, score = positions[index], float(scores[index])
         # Ties go to the oldest original, so every run links a copy to the same story.
         if position not in best or (-score, original) < (-best[position][0], best[position][1]):
             best[position] = (score, original)
