@@ -5,7 +5,8 @@ process's memory, so a copy is found whatever run or worker stored its original.
 take the caller's :class:`~sqlalchemy.engine.Connection` and run inside its transaction: the
 article loader stores a batch, its duplicate links and its signatures all or nothing, under its
 advisory lock (so two loaders never miss each other's uncommitted articles). Whatever the batch
-size, a probe is one statement and indexing at most four; arrays travel as single literals.
+size, a probe is at most three statements and indexing at most five; arrays travel as single
+literals.
 
 Typical use in a loader, for the texts about to become new articles::
 
