@@ -47,13 +47,15 @@ from sqlalchemy.engine import Engine
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from etl.identity import StoryIdentity  # noqa: E402
 from etl.migrate import upgrade  # noqa: E402
 from etl.models import RawPageRow  # noqa: E402
 from etl.pages import CleanedPage, RacingEntities, RawPage  # noqa: E402
 from etl.pg_copy import copy_into  # noqa: E402
 from etl.store import (  # noqa: E402
+    ARTICLE_COLUMNS,
     CleanedRecord,
-    article_url,
+    article_values,
     load_cleaned,
     save_raw_pages,
     with_identity,
@@ -62,24 +64,6 @@ from flows.samplesite import build_sample_sites  # noqa: E402
 
 DEFAULT_URL = "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres"
 PARAGRAPHS_PER_ARTICLE = 5
-COPY_COLUMNS = (
-    "site",
-    "url",
-    "raw_page_id",
-    "kind",
-    "title",
-    "author",
-    "published_at",
-    "language",
-    "tags",
-    "text",
-    "content_hash",
-    "place",
-    "series",
-    "classes",
-    "manufacturers",
-    "car_numbers",
-)
 LOADER_TABLES = "articles, article_urls, article_versions, near_dup_signatures, near_dup_bands"
 
 
@@ -150,11 +134,17 @@ def run_loader(engine: Engine, records: Sequence[CleanedRecord], batch: int) -> 
 BARE_TABLE = (
     "CREATE TABLE copy_target (site varchar(64), url text, raw_page_id bigint, "
     "kind varchar(16), title text, author text, published_at timestamptz, "
-    "language varchar(8), tags text[], text text, content_hash varchar(64), "
-    "place text, series text[], classes text[], manufacturers text[], car_numbers text[])"
+    "modified_at timestamptz, language varchar(8), image text, tags text[], text text, "
+    "content_hash varchar(64), place text, series text[], classes text[], "
+    "manufacturers text[], car_numbers text[], duplicate_of bigint)"
 )
 # The articles table's own write cost (generated columns, indexes), without the loader's work.
 ARTICLES_LIKE_TABLE = "CREATE TABLE copy_target (LIKE articles INCLUDING ALL)"
+
+
+def _identity(record: CleanedRecord) -> StoryIdentity:
+    assert record.identity is not None, "records get their identity before any timing"
+    return record.identity
 
 
 def copy_rows(engine: Engine, records: Sequence[CleanedRecord], table: str = BARE_TABLE) -> float:
@@ -165,28 +155,11 @@ def copy_rows(engine: Engine, records: Sequence[CleanedRecord], table: str = BAR
         conn.execute(text(table))
     started = time.perf_counter()
     rows = (
-        (
-            r.site,
-            article_url(r),
-            r.raw_page_id,
-            r.page.kind,
-            r.page.title,
-            r.page.author,
-            r.page.published_at,
-            r.page.language,
-            r.page.tags,
-            r.page.text,
-            r.identity.content_hash if r.identity else None,
-            r.page.place,
-            r.page.entities.series,
-            r.page.entities.classes,
-            r.page.entities.manufacturers,
-            r.page.entities.car_numbers,
-        )
-        for r in records
+        tuple(values.get(column) for column in ARTICLE_COLUMNS)
+        for values in (article_values(r, _identity(r)) for r in records)
     )
     with engine.begin() as conn:
-        copy_into(conn, "copy_target", COPY_COLUMNS, rows)
+        copy_into(conn, "copy_target", ARTICLE_COLUMNS, rows)
     seconds = time.perf_counter() - started
     with engine.connect() as conn:
         assert conn.scalar(text("SELECT count(*) FROM copy_target")) == len(records)

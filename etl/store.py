@@ -301,12 +301,13 @@ class _Candidate:
         return {self.identity.url, self.identity.fetched_as}
 
 
-def _article_values(candidate: _Candidate) -> dict[str, object]:
-    record, digest = candidate.record, candidate.digest
+def article_values(record: CleanedRecord, identity: StoryIdentity) -> dict[str, object]:
+    """The ``articles`` row of a new story, by column (``duplicate_of`` is the loader's to set).
+    Public so bench/load.py COPYs exactly the rows the loader writes."""
     page = record.page
     return {
         "site": record.site,
-        "url": candidate.identity.url,
+        "url": identity.url,
         "raw_page_id": record.raw_page_id,
         "kind": page.kind,
         "title": page.title,
@@ -317,7 +318,7 @@ def _article_values(candidate: _Candidate) -> dict[str, object]:
         "image": page.image,
         "tags": list(page.tags),
         "text": page.text,
-        "content_hash": digest,
+        "content_hash": identity.content_hash,
         "place": page.place,
         "series": list(page.entities.series),
         "classes": list(page.entities.classes),
@@ -365,7 +366,7 @@ def _load_articles(
             stats.duplicates += 1
             aliases += [(u, owner) for u in seen_as if u not in by_url]
         elif known is not None:
-            values = _article_values(candidate)
+            values = article_values(candidate.record, candidate.identity)
             values.update(last_changed_at=now, article_id=known.id)
             updates.append(values)
             changed.append((known.id, candidate))
@@ -383,7 +384,7 @@ def _load_articles(
             stats.updated += 1
         else:
             new.append(candidate)
-            inserts.append(_article_values(candidate))
+            inserts.append(article_values(candidate.record, candidate.identity))
             stats.new += 1
     signatures: list[tuple[int, Signature]] = []
     if inserts:
@@ -453,7 +454,7 @@ _ADD_ALIASES = text(
 )
 
 
-_ARTICLE_COLUMNS = (
+ARTICLE_COLUMNS = (
     "site",
     "url",
     "raw_page_id",
@@ -478,11 +479,11 @@ _STAGE_TABLE = "pitboard_article_stage"
 # The stage takes the articles table's own column types; it lives for one transaction.
 _CREATE_STAGE = text(
     f"CREATE TEMP TABLE {_STAGE_TABLE} ON COMMIT DROP AS "
-    f"SELECT 0 AS position, {', '.join(_ARTICLE_COLUMNS)} FROM articles WITH NO DATA"
+    f"SELECT 0 AS position, {', '.join(ARTICLE_COLUMNS)} FROM articles WITH NO DATA"
 )
 _MOVE_STAGE = text(
-    f"INSERT INTO articles ({', '.join(_ARTICLE_COLUMNS)}) "
-    f"SELECT {', '.join(_ARTICLE_COLUMNS)} FROM {_STAGE_TABLE} ORDER BY position "
+    f"INSERT INTO articles ({', '.join(ARTICLE_COLUMNS)}) "
+    f"SELECT {', '.join(ARTICLE_COLUMNS)} FROM {_STAGE_TABLE} ORDER BY position "
     "RETURNING url, id"
 )
 
@@ -498,8 +499,8 @@ def _insert_articles(conn: Connection, rows: list[dict[str, object]]) -> list[in
     copy_into(
         conn,
         _STAGE_TABLE,
-        ("position", *_ARTICLE_COLUMNS),
-        ((position, *(row.get(c) for c in _ARTICLE_COLUMNS)) for position, row in enumerate(rows)),
+        ("position", *ARTICLE_COLUMNS),
+        ((position, *(row.get(c) for c in ARTICLE_COLUMNS)) for position, row in enumerate(rows)),
     )
     id_of_url = dict(conn.execute(_MOVE_STAGE).tuples().all())
     conn.execute(text(f"DROP TABLE {_STAGE_TABLE}"))  # a second batch in this transaction
