@@ -52,12 +52,12 @@ from etl.migrate import upgrade  # noqa: E402
 from etl.models import RawPageRow  # noqa: E402
 from etl.pages import CleanedPage, RacingEntities, RawPage  # noqa: E402
 from etl.pg_copy import copy_into  # noqa: E402
+from etl.raw_store import save_raw_pages  # noqa: E402
 from etl.store import (  # noqa: E402
     ARTICLE_COLUMNS,
     CleanedRecord,
     article_values,
     load_cleaned,
-    save_raw_pages,
     with_identity,
 )
 from flows.samplesite import build_sample_sites  # noqa: E402

@@ -1,6 +1,6 @@
 """The raw-page pipeline: store every fetched HTML page in ``raw_pages``, in batches.
 
-Writes go through the storage layer's ``etl.store.save_raw_pages`` (an idempotent upsert by
+Writes go through the storage layer's ``etl.raw_store.save_raw_pages`` (an idempotent upsert by
 URL), so a re-crawl never duplicates a page. Pages are buffered and written every
 PITBOARD_BATCH_SIZE items or PITBOARD_FLUSH_SECONDS seconds, whichever comes first, and on close.
 Non-HTML bodies (images, PDFs) are dropped with a log line; error pages (404...) are kept. If the
@@ -107,7 +107,7 @@ class RawPagePipeline:
 
     def flush(self) -> None:
         """Write the buffered pages in one transaction: a batch is stored whole or not at all."""
-        from etl.store import save_raw_pages
+        from etl.raw_store import save_raw_pages
 
         self._last_flush = time.monotonic()
         if not self.buffer or self.engine is None:

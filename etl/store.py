@@ -1,13 +1,12 @@
-"""Loaders: write fetched pages and cleaned articles to PostgreSQL, idempotently.
+"""Loaders: write cleaned articles to PostgreSQL, idempotently (raw pages: ``etl.raw_store``).
 
 Every write is a batch inside one transaction: a batch is stored whole or not at all, and
-writing the same batch twice changes nothing (raw pages are keyed by URL, articles by their
-normalised URL and by the hash of their text).
+writing the same batch twice changes nothing (articles are keyed by their normalised URL and
+by the hash of their text).
 """
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
@@ -26,7 +25,7 @@ from etl.models import (
 )
 from etl.neardup import Signature
 from etl.neardup_index import add_signatures, find_near_duplicates
-from etl.pages import CleanedPage, RawPage
+from etl.pages import CleanedPage
 from etl.pg_arrays import int_array
 from etl.pg_copy import copy_into
 from etl.urls import normalize_url
@@ -37,68 +36,6 @@ STORED_KINDS = frozenset({"article", "gallery"})
 # Article loads hold this advisory lock, so the duplicate checks below see every committed
 # row: two cleaners running at once cannot both insert the same story.
 _ARTICLE_LOAD_LOCK_ID = 0x61727469636C65
-
-
-def save_raw_pages(engine: Engine, pages: Sequence[RawPage]) -> int:
-    """Upsert fetched pages by URL in one transaction; return how many were new or changed.
-
-    An unchanged page only gets its ``fetched_at`` moved and keeps its ``cleaned_at``, so
-    re-crawling an unchanged site costs no cleaning work; a changed page is queued again.
-    """
-    if not pages:
-        return 0
-    latest: dict[str, RawPage] = {}
-    for page in pages:  # ON CONFLICT cannot touch one row twice in a statement
-        latest[page.url] = page
-    rows = [
-        {
-            "site": p.site,
-            "url": p.url,
-            "final_url": p.final_url,
-            "status": p.status,
-            "headers": p.headers,
-            "body": p.body,
-            "body_sha256": hashlib.sha256(p.body).hexdigest(),
-            "first_fetched_at": p.fetched_at,
-            "fetched_at": p.fetched_at,
-        }
-        for p in latest.values()
-    ]
-    stmt = insert(RawPageRow)
-    changed = or_(
-        RawPageRow.body_sha256 != stmt.excluded.body_sha256,
-        RawPageRow.status != stmt.excluded.status,
-        RawPageRow.final_url != stmt.excluded.final_url,
-    )
-    upsert = stmt.on_conflict_do_update(
-        index_elements=[RawPageRow.url],
-        set_={
-            "site": stmt.excluded.site,
-            "final_url": stmt.excluded.final_url,
-            "status": stmt.excluded.status,
-            "headers": stmt.excluded.headers,
-            "body": stmt.excluded.body,
-            "body_sha256": stmt.excluded.body_sha256,
-            "fetched_at": stmt.excluded.fetched_at,
-            "cleaned_at": None,
-        },
-        where=changed,
-    ).returning(RawPageRow.url)
-    touch = (
-        update(RawPageRow)
-        .where(RawPageRow.url == bindparam("u"))
-        .values(fetched_at=bindparam("t"), headers=bindparam("h"))
-    )
-    with engine.begin() as conn:
-        written = set(conn.scalars(upsert, rows).all())
-        unchanged = [
-            {"u": r["url"], "t": r["fetched_at"], "h": r["headers"]}
-            for r in rows
-            if r["url"] not in written
-        ]
-        if unchanged:
-            conn.execute(touch.execution_options(synchronize_session=False), unchanged)
-    return len(written)
 
 
 @dataclass(frozen=True, slots=True)

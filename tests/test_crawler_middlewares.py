@@ -23,7 +23,7 @@ from crawler.middlewares import (
 )
 from crawler.spiders import SPIDERS, SiteSpider
 from etl.pages import RawPage
-from etl.store import save_raw_pages
+from etl.raw_store import save_raw_pages
 
 BASE = "http://127.0.0.1:8123"
 ARTICLE = f"{BASE}/news/2025/01/01/a-story-1"

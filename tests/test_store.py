@@ -9,7 +9,8 @@ from sqlalchemy.engine import Engine
 
 from etl.models import ArticleRow, ArticleUrlRow, ArticleVersionRow, ListingTeaserRow, RawPageRow
 from etl.pages import CleanedPage, RawPage, Teaser
-from etl.store import CleanedRecord, iter_pages_to_clean, load_cleaned, save_raw_pages
+from etl.raw_store import save_raw_pages
+from etl.store import CleanedRecord, iter_pages_to_clean, load_cleaned
 
 T0 = datetime(2026, 6, 10, 12, 0, tzinfo=UTC)
 
