@@ -46,7 +46,12 @@ COOKIES_ENABLED = False
 # One page, one fetch: the spider canonicalises request URLs and the duplicate filter compares
 # URL identities (trailing slash ignored).
 REQUEST_FINGERPRINTER_CLASS = "crawler.middlewares.UrlIdentityFingerprinter"
-EXTENSIONS = {"crawler.extensions.StatsFile": 0}
+EXTENSIONS = {
+    "crawler.extensions.StatsFile": 0,
+    # AutoThrottle, except that a 304 may lower the delay as a 200 does (crawler/throttle.py).
+    "scrapy.extensions.throttle.AutoThrottle": None,
+    "crawler.throttle.RevalidationAwareThrottle": 0,
+}
 # Where the StatsFile extension writes the crawl's stats as JSON (set by the flow).
 PITBOARD_STATS_FILE = ""
 
