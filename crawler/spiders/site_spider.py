@@ -21,6 +21,7 @@ from email.utils import parsedate_to_datetime
 from typing import Any, ClassVar, Self
 from urllib.parse import urlsplit
 
+from lxml import etree
 from scrapy import Request, Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest
@@ -47,7 +48,11 @@ FEED_LINKS = (
     "//entry/link[not(@rel) or @rel='alternate']/@href",
 )
 # Links worth reading in a page: anchors, image maps, and <link> pagination and canonicals.
-LINKS = "//a/@href | //area/@href | //link[@rel='next' or @rel='prev' or @rel='canonical']/@href"
+# Compiled once, returning plain strings: a listing has ~80 links, a crawl thousands of listings.
+LINKS = etree.XPath(
+    "//a/@href | //area/@href | //link[@rel='next' or @rel='prev' or @rel='canonical']/@href",
+    smart_strings=False,
+)
 
 
 def response_headers(response: Response) -> dict[str, str]:
@@ -94,6 +99,9 @@ class SiteSpider(Spider):
         self.known_pages: dict[str, KnownPage] = {}
         self.unchanged: set[str] = set()
         self.followed: set[str] = set()
+        # Every absolute link already judged by ``follow``: most links on a listing (menus,
+        # tags, pagination, teasers seen on the previous page) were met before.
+        self.judged: set[str] = set()
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
@@ -159,7 +167,11 @@ class SiteSpider(Spider):
         )
 
     def follow(self, url: str) -> Request | None:
-        """A page request for a discovered link, or None when the site does not want it."""
+        """A page request for a discovered link, or None when the site does not want it (or
+        has it already: each link is judged once per crawl)."""
+        if url in self.judged:
+            return None
+        self.judged.add(url)
         try:
             url = canonical_url(url)  # judged without tracking parameters or fragment
             identity = identity_of_canonical(url)
@@ -220,16 +232,19 @@ class SiteSpider(Spider):
         not requested at all, and links to it found later are not followed either."""
         if not self.site.is_article(url):
             return False  # listings change with every new article: always revalidated
-        known = self.known_pages.get(url_identity(url))
         modified = parse_lastmod(lastmod)
-        if known is None or modified is None:
+        if modified is None:
+            return False
+        identity = url_identity(url)
+        known = self.known_pages.get(identity)
+        if known is None:
             return False
         # Compare on the site's own clock (the Last-Modified it sent with our copy) when we
         # have it: lastmod and our fetch time come from different clocks.
         ours = _http_date(known.last_modified) or known.fetched_at
         if ours is None or modified > ours:
             return False
-        self.unchanged.add(url_identity(url))
+        self.unchanged.add(identity)
         self.crawler.stats.inc_value("pitboard/sitemap_unchanged")
         return True
 
@@ -254,7 +269,7 @@ class SiteSpider(Spider):
         if response.status >= 400 or not isinstance(response, TextResponse):
             return
         try:
-            hrefs = response.xpath(LINKS).getall()
+            hrefs = LINKS(response.selector.root)
         except Exception as exc:  # a page too broken to parse is stored all the same
             log.warning("no links read from %s: %s", response.url, exc)
             return
