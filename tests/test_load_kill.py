@@ -20,7 +20,7 @@ from sqlalchemy.engine import Engine
 from etl.clean_stored import clean_stored_pages
 from etl.models import ArticleRow, RawPageRow
 from etl.pages import RawPage
-from etl.store import save_raw_pages
+from etl.raw_store import save_raw_pages
 from etl.urls import normalize_url
 from flows.samplesite import build_sample_sites
 
