@@ -48,6 +48,12 @@ class SpiderRun:
         return int(self.stats.get("downloader/exception_count", 0))  # type: ignore[call-overload]
 
     @property
+    def peak_rss_mib(self) -> float | None:
+        """The spider process's peak resident memory, when its platform reports one."""
+        peak = self.stats.get("pitboard/peak_rss_mib")
+        return float(peak) if isinstance(peak, int | float) else None
+
+    @property
     def finish_reason(self) -> str:
         return str(self.stats.get("finish_reason", ""))
 

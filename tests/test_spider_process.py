@@ -10,11 +10,18 @@ from flows.samplesite.server import ServedSites
 from flows.spider_process import SpiderFailed, run_spider
 
 
-def test_a_crawl_reports_its_scrapy_stats(database_url: str, served: ServedSites) -> None:
+def test_a_crawl_reports_its_scrapy_stats_and_its_own_peak_memory(
+    database_url: str, served: ServedSites
+) -> None:
+    # Resident here when the child starts: the child's ru_maxrss would report at least this.
+    ballast = b"x" * (600 * 2**20)
     run = run_spider("sample-en", database_url=database_url, base_url=served.base_url("sample-en"))
+    del ballast
     assert run.finish_reason == "finished"
     assert run.responses > 20
     assert run.not_modified == 0
+    assert run.peak_rss_mib is not None
+    assert 20 < run.peak_rss_mib < 400, run.peak_rss_mib
 
 
 def test_a_site_that_cannot_be_reached_fails_with_a_clear_message(database_url: str) -> None:
