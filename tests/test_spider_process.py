@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import socket
+import subprocess
+import sys
 
 import pytest
 
@@ -30,3 +32,25 @@ def test_a_site_that_cannot_be_reached_fails_with_a_clear_message(database_url: 
     # Nothing listens on that port any more: every request is refused.
     with pytest.raises(SpiderFailed, match="no page could be fetched"):
         run_spider("sample-en", database_url=database_url, base_url=f"http://127.0.0.1:{port}")
+
+
+def test_the_spider_process_does_not_import_cleaning_or_dedup() -> None:
+    """What a crawl imports it pays for at every start: datasketch alone brings scipy (1.3 s)."""
+    modules = [
+        "crawler.settings",
+        "crawler.spiders",
+        "crawler.pipelines",
+        "crawler.middlewares",
+        "crawler.throttle",
+        "crawler.extensions",
+        "etl.raw_store",
+        "etl.database",
+        "etl.models",
+    ]
+    code = (
+        f"import importlib, sys\nfor m in {modules!r}: importlib.import_module(m)\n"
+        "print(' '.join(m for m in ('datasketch', 'scipy', 'trafilatura', 'prefect') "
+        "if m in sys.modules))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == ""
