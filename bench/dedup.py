@@ -46,6 +46,7 @@ from sqlalchemy.engine import Engine
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from crawler.process_memory import peak_rss_mib  # noqa: E402
 from etl import neardup  # noqa: E402
 from etl.migrate import upgrade  # noqa: E402
 from etl.models import ArticleRow  # noqa: E402
@@ -182,25 +183,9 @@ def run(url: str, documents: Path, threshold: float, batch_size: int) -> RunResu
                 root_of[key] = root_of.get(earlier, earlier)
     engine.dispose()
     correct = sum(1 for key, root in root_of.items() if truth.get(key) == root)
-    peak = peak_rss_mib()
+    # Not ru_maxrss: a spawned worker's would include the parent that generated the documents.
+    peak = peak_rss_mib() or resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return RunResult(count, seconds, peak, len(truth), len(root_of), correct)
-
-
-def peak_rss_mib() -> float:
-    """Peak resident memory of this process since it started its program.
-
-    Read from /proc (VmHWM) rather than ``ru_maxrss``: Linux keeps ``ru_maxrss`` across the
-    fork and exec that start a spawned worker, so a worker would report at least the size of
-    the parent that generated the documents.
-    """
-    try:
-        with open("/proc/self/status", encoding="ascii") as status:
-            for line in status:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def _run_in_child(args: tuple[str, Path, float, int]) -> RunResult:

@@ -10,9 +10,8 @@ plain threaded HTTP client fetching every page the crawler stored (what the netw
 alone allows), and ``trafilatura.extract`` alone on 400 stored pages (what the cleaning would
 cost without Pitboard's classification, rules and loading).
 
-Peak memory is each process's own VmHWM. ``RUSAGE_CHILDREN`` would not do: Linux carries a
-parent's size into its children's ``ru_maxrss`` across fork and exec, so every child would
-look at least as big as this process.
+Peak memory is each process's own (``crawler.process_memory``): the spiders report theirs in
+their stats, the cleaning workers' is polled while they live.
 """
 
 from __future__ import annotations
@@ -33,6 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import trafilatura
 from sqlalchemy import create_engine, func, make_url, select, text
 
+from crawler.process_memory import peak_rss_mib
 from etl.clean_stored import clean_stored_pages
 from etl.database import normalize_database_url
 from etl.migrate import upgrade
@@ -42,18 +42,6 @@ from flows.spider_process import run_spider
 
 SITES = ("sample-en", "sample-fr")
 DEFAULT_ADMIN_URL = "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres"
-
-
-def peak_rss_mib(pid: int | str = "self") -> float:
-    """Peak resident memory (VmHWM) of a process, in MiB; 0 when it is gone."""
-    try:
-        with open(f"/proc/{pid}/status", encoding="ascii") as status:
-            for line in status:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) / 1024
-    except (OSError, ValueError):
-        pass
-    return 0.0
 
 
 class WorkerPeakMemory(threading.Thread):
@@ -69,7 +57,7 @@ class WorkerPeakMemory(threading.Thread):
         while not self._done.wait(0.2):
             for child in multiprocessing.active_children():
                 if child.pid is not None:
-                    self.peak = max(self.peak, peak_rss_mib(child.pid))
+                    self.peak = max(self.peak, peak_rss_mib(child.pid) or 0.0)
 
     def stop(self) -> float:
         self._done.set()
@@ -174,8 +162,12 @@ def run(args: argparse.Namespace, engine, db_url: str) -> int:  # type: ignore[n
     print(f"seconds: {timing}, total {end_to_end:.1f}")
     print(
         f"peak memory: crawler processes {crawl_rss:.0f} MiB RSS (largest), "
-        f"bench process (sites, loading) {peak_rss_mib():.0f} MiB RSS, "
-        f"cleaning workers {workers_rss:.0f} MiB RSS (largest)"
+        f"bench process (sites, loading) {peak_rss_mib() or 0:.0f} MiB RSS, "
+        + (
+            f"cleaning workers {workers_rss:.0f} MiB RSS (largest)"
+            if workers_rss
+            else "no cleaning worker processes (too few pages: cleaned in the bench process)"
+        )
     )
     return 0
 

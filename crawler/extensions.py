@@ -3,10 +3,9 @@
 The flow runs each spider in a child process; Scrapy's stats (responses, errors, 304s, the
 finish reason) die with it unless written out. With ``PITBOARD_STATS_FILE`` set, this
 extension writes them there when the spider closes, so the flow can tell a crawl that found
-nothing new from a crawl that could not reach the site at all. The process's peak memory is
-added as ``pitboard/peak_rss_mib``, read from /proc: the parent's ``RUSAGE_CHILDREN`` cannot
-tell it, since Linux carries the parent's size into the child's ``ru_maxrss`` across
-fork and exec.
+nothing new from a crawl that could not reach the site at all. The process's own peak memory
+is added as ``pitboard/peak_rss_mib`` (``crawler.process_memory``): the parent cannot read it
+from ``RUSAGE_CHILDREN``.
 """
 
 from __future__ import annotations
@@ -18,6 +17,8 @@ from typing import TYPE_CHECKING, Any, Self
 
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
+
+from crawler.process_memory import peak_rss_mib
 
 if TYPE_CHECKING:
     from scrapy import Spider
@@ -43,20 +44,8 @@ class StatsFile:
         stats: dict[str, Any] = dict(self.crawler.stats.get_stats())
         stats["finish_reason"] = reason
         if (peak := peak_rss_mib()) is not None:
-            stats["pitboard/peak_rss_mib"] = peak
+            stats["pitboard/peak_rss_mib"] = round(peak, 1)
         self.path.write_text(json.dumps(stats, default=_jsonable, indent=1, sort_keys=True))
-
-
-def peak_rss_mib() -> float | None:
-    """This process's peak resident memory in MiB (VmHWM), or None where /proc has none."""
-    try:
-        with open("/proc/self/status", encoding="ascii") as status:
-            for line in status:
-                if line.startswith("VmHWM:"):
-                    return round(int(line.split()[1]) / 1024, 1)
-    except (OSError, ValueError):
-        pass
-    return None
 
 
 def _jsonable(value: object) -> str:

@@ -1,8 +1,9 @@
 """Raw pages: the crawler's writes, by URL, idempotently.
 
-Kept apart from ``etl.store`` (the article loader) because every spider process imports it:
-the loader pulls in near-duplicate detection (datasketch, then scipy), 1.3 s of imports that a
-crawl never uses. A batch is one transaction, stored whole or not at all, and writing the same
+Kept apart from ``etl.store`` (the article loader) because every spider process imports it,
+and the loader pulls in near-duplicate detection (datasketch, then scipy) that a crawl never
+uses: ``python -c "import etl.store"`` took 1.7 s here, ``import etl.raw_store`` 0.8 s.
+A batch is one transaction, stored whole or not at all, and writing the same
 batch twice changes nothing.
 """
 

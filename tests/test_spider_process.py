@@ -35,7 +35,7 @@ def test_a_site_that_cannot_be_reached_fails_with_a_clear_message(database_url: 
 
 
 def test_the_spider_process_does_not_import_cleaning_or_dedup() -> None:
-    """What a crawl imports it pays for at every start: datasketch alone brings scipy (1.3 s)."""
+    """What a crawl imports it pays for at every start: datasketch alone brings scipy (~1 s)."""
     modules = [
         "crawler.settings",
         "crawler.spiders",
