@@ -146,10 +146,7 @@ class PageStore(Protocol):
 
 
 class RawPagesStore:
-    """``PageStore`` over the ``raw_pages`` table (read-only), through etl's engine.
-
-    Kept here until the storage layer offers the same two functions; it only reads.
-    """
+    """``PageStore`` over the ``raw_pages`` table (read-only), through ``etl.raw_store``."""
 
     def __init__(self, database_url: str | None) -> None:
         from etl.database import get_engine
@@ -157,35 +154,22 @@ class RawPagesStore:
         self.engine = get_engine(database_url)
 
     def known_pages(self, site: str) -> dict[str, KnownPage]:
-        from sqlalchemy import select
+        from etl.raw_store import stored_validators
 
-        from etl.models import RawPageRow
-
-        query = select(
-            RawPageRow.url, RawPageRow.final_url, RawPageRow.headers, RawPageRow.fetched_at
-        ).where(RawPageRow.site == site, RawPageRow.status == 200)
         known: dict[str, KnownPage] = {}
-        with self.engine.connect() as conn:
-            for url, final_url, headers, fetched_at in conn.execute(query):
-                lowered = {str(k).lower(): str(v) for k, v in (headers or {}).items()}
-                etag, modified = lowered.get("etag"), lowered.get("last-modified")
-                if etag or modified:
-                    # Validators belong to the URL that answered: for a page stored under a
-                    # redirecting URL, that is the final URL (the redirect itself is re-read).
-                    known[url_identity(final_url or url)] = KnownPage(
-                        url, etag, modified, fetched_at
-                    )
+        for url, final_url, headers, fetched_at in stored_validators(self.engine, site):
+            lowered = {str(k).lower(): str(v) for k, v in headers.items()}
+            etag, modified = lowered.get("etag"), lowered.get("last-modified")
+            if etag or modified:
+                # Validators belong to the URL that answered: for a page stored under a
+                # redirecting URL, that is the final URL (the redirect itself is re-read).
+                known[url_identity(final_url or url)] = KnownPage(url, etag, modified, fetched_at)
         return known
 
     def stored_page(self, url: str) -> tuple[dict[str, str], bytes] | None:
-        from sqlalchemy import select
+        from etl.raw_store import stored_page
 
-        from etl.models import RawPageRow
-
-        query = select(RawPageRow.headers, RawPageRow.body).where(RawPageRow.url == url)
-        with self.engine.connect() as conn:
-            row = conn.execute(query).first()
-        return (dict(row[0] or {}), bytes(row[1])) if row is not None else None
+        return stored_page(self.engine, url)
 
 
 class ConditionalRequestMiddleware:

@@ -1,4 +1,4 @@
-"""Raw pages: the crawler's writes, by URL, idempotently.
+"""Raw pages: the crawler's writes, by URL, idempotently, and what a re-crawl reads back.
 
 Kept apart from ``etl.store`` (the article loader) because every spider process imports it,
 and the loader pulls in near-duplicate detection (datasketch, then scipy) that a crawl never
@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
+from datetime import datetime
 
-from sqlalchemy import bindparam, or_, update
+from sqlalchemy import bindparam, or_, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.engine import Engine
 
@@ -80,3 +81,25 @@ def save_raw_pages(engine: Engine, pages: Sequence[RawPage]) -> int:
         if unchanged:
             conn.execute(touch.execution_options(synchronize_session=False), unchanged)
     return len(written)
+
+
+def stored_validators(
+    engine: Engine, site: str
+) -> list[tuple[str, str | None, dict[str, str], datetime | None]]:
+    """``(url, final_url, headers, fetched_at)`` of every page of ``site`` stored with status
+    200: what a re-crawl can revalidate (its ETag and Last-Modified are among the headers)."""
+    query = select(
+        RawPageRow.url, RawPageRow.final_url, RawPageRow.headers, RawPageRow.fetched_at
+    ).where(RawPageRow.site == site, RawPageRow.status == 200)
+    with engine.connect() as conn:
+        return [
+            (url, final, dict(headers or {}), at) for url, final, headers, at in conn.execute(query)
+        ]
+
+
+def stored_page(engine: Engine, url: str) -> tuple[dict[str, str], bytes] | None:
+    """The stored headers and body of the page stored under ``url``, or None."""
+    query = select(RawPageRow.headers, RawPageRow.body).where(RawPageRow.url == url)
+    with engine.connect() as conn:
+        row = conn.execute(query).first()
+    return (dict(row[0] or {}), bytes(row[1])) if row is not None else None
