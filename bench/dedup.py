@@ -4,9 +4,9 @@ For each size (default 10k, 50k and 100k documents) the sample-site generator wr
 articles (two sites of size/2, with their planted republished copies: another headline, a
 rewritten opening and/or a source footer), in publication order across both sites, as a
 crawler would meet them. They go through what the article loader does, in batches of
-``--batch`` in one transaction each: signatures (:func:`etl.neardup.signature`), one probe of
-the index (:func:`etl.neardup_index.find_near_duplicates`), the article rows, then
-:func:`etl.neardup_index.add_signatures`. Printed per size: documents per second of the
+``--batch`` in one transaction each: signatures (:func:`etl.dedup.neardup.signature`), one probe of
+the index (:func:`etl.dedup.neardup_index.find_near_duplicates`), the article rows, then
+:func:`etl.dedup.neardup_index.add_signatures`. Printed per size: documents per second of the
 detection work (signatures, probe and indexing; generating texts and inserting the article
 rows are not counted), peak resident memory of the process that ran it (a fresh process per
 run), and precision/recall of the links against the generator's truth.
@@ -21,7 +21,7 @@ default threshold (one full run per threshold over ``--articles`` articles per s
 probability that the LSH bands make a pair of exactly that similarity a candidate at all.
 
 Each run works in a scratch database created on ``--database-url`` (default: the local
-PostgreSQL), migrated with :func:`etl.migrate.upgrade`, and dropped at the end.
+PostgreSQL), migrated with :func:`etl.store.migrate.upgrade`, and dropped at the end.
 Run: ``.venv/bin/python bench/dedup.py [--sizes 1000,5000] [--rounds 1] [--thresholds 0.3,0.5]``.
 """
 
@@ -47,11 +47,11 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from crawler.process_memory import peak_rss_mib  # noqa: E402
-from etl import neardup  # noqa: E402
-from etl.migrate import upgrade  # noqa: E402
-from etl.models import ArticleRow  # noqa: E402
-from etl.neardup_index import add_signatures, find_near_duplicates  # noqa: E402
-from flows.samplesite import build_sample_sites  # noqa: E402
+from etl.dedup import neardup  # noqa: E402
+from etl.dedup.neardup_index import add_signatures, find_near_duplicates  # noqa: E402
+from etl.store.migrate import upgrade  # noqa: E402
+from etl.store.models import ArticleRow  # noqa: E402
+from samplesite import build_sample_sites  # noqa: E402
 
 DEFAULT_URL = "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres"
 
@@ -137,7 +137,7 @@ def run(url: str, documents: Path, threshold: float, batch_size: int) -> RunResu
     emptied database."""
     engine = create_engine(url)
     with engine.begin() as conn:
-        # near_dup_bands has no foreign key (see etl.models): CASCADE does not reach it.
+        # near_dup_bands has no foreign key (see etl.store.models): CASCADE does not reach it.
         conn.execute(text("TRUNCATE articles, near_dup_bands RESTART IDENTITY CASCADE"))
     position_of: dict[tuple[str, str], int] = {}
     root_of: dict[int, int] = {}  # document position -> position of the story it was linked to

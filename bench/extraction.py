@@ -3,7 +3,7 @@
 Both extractors see the same pages, interleaved page by page (and in alternating order), so
 machine load hits them alike: on the shared machines absolute docs/s drift by +-20% between
 runs, and only the ratio printed here is meaningful. For each: precision, recall and F1 of the
-body text (the metric of ../shared/eval/README.md, :mod:`etl.evaluation`), documents per
+body text (the metric of ../shared/eval/README.md, :mod:`etl.clean.evaluation`), documents per
 second, and peak memory (Python allocations traced by ``tracemalloc`` during a separate pass
 over the same pages, so tracing does not slow the timed pass).
 
@@ -32,8 +32,8 @@ import trafilatura
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from etl.cleaning import clean_page  # noqa: E402
-from etl.evaluation import PageScore, score_corpus, score_page  # noqa: E402
+from etl.clean.cleaner import clean_page  # noqa: E402
+from etl.clean.evaluation import PageScore, score_corpus, score_page  # noqa: E402
 
 Extractor = Callable[[bytes, str], str]
 
@@ -81,7 +81,7 @@ def load_scrapinghub(eval_dir: Path) -> list[Sample]:
 def load_sample_sites(articles: int) -> list[Sample]:
     """Articles and galleries of the generated sites, rendered without a socket."""
     try:
-        from flows.samplesite import build_sample_sites
+        from samplesite import build_sample_sites
     except ImportError:
         return []
     samples = []

@@ -12,7 +12,7 @@ run (default 3) and the ratio is taken from their median: this 2-core machine's 
 by up to a half from one minute to the next, which moved a single ratio between 0.15 and 0.3.
 Each one's time is printed.
 
-The scratch database is created on ``--database-url``, migrated with ``etl.migrate.upgrade``
+The scratch database is created on ``--database-url``, migrated with ``etl.store.migrate.upgrade``
 and dropped at the end. Run: ``.venv/bin/python bench/incremental.py [--articles 500]``.
 """
 
@@ -35,10 +35,10 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from etl.clean_stored import clean_stored_pages  # noqa: E402
-from etl.migrate import upgrade  # noqa: E402
-from flows.samplesite import serve_sample_sites  # noqa: E402
-from flows.samplesite.server import ServedSites  # noqa: E402
+from etl.store.migrate import upgrade  # noqa: E402
 from flows.spider_process import run_spider  # noqa: E402
+from samplesite import serve_sample_sites  # noqa: E402
+from samplesite.server import ServedSites  # noqa: E402
 
 DEFAULT_URL = "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres"
 

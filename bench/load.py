@@ -5,10 +5,10 @@ each takes five paragraphs drawn from the whole pool of sample articles plus one
 own, so every content hash differs and no two articles are near-duplicates (the loader's
 MinHash index links nothing, as with distinct stories). Their raw pages are stored first, and
 each record gets the identity the cleaning workers give it (normalised URL, content hash,
-MinHash signature: ``etl.store.with_identity``), both timed apart and printed. Then, in the same
-run and the same scratch database:
+MinHash signature: ``etl.store.articles.with_identity``), both timed apart and printed.
+Then, in the same run and the same scratch database:
 
-- ``COPY`` (``etl.pg_copy.copy_into``, the loader's own COPY writer; serialising the rows is
+- ``COPY`` (``etl.store.pg_copy.copy_into``, the loader's own COPY writer; serialising the rows is
   counted) of the same rows into a table made ``LIKE articles INCLUDING ALL``: the articles
   table's own columns, generated
   ``search_vector`` and indexes, without the loader's work. This is the baseline of the
@@ -16,14 +16,14 @@ run and the same scratch database:
   loading it; most of it is the full-text vector, see the next line.
 - ``COPY`` of the same rows into a bare table with the article columns and no index, printed
   for reference: the gap between the two COPYs is what the searchable schema costs.
-- ``load_cleaned`` (``etl.store``) in batches of ``--batch`` (default 1000, the batch the
+- ``load_cleaned`` (``etl.store.articles``) in batches of ``--batch`` (default 1000, the batch the
   cleaner loads, ``etl.clean_stored.LOAD_BATCH``; and 200, to show what smaller transactions
   cost): exact-duplicate checks, near-duplicate probe and indexing, article rows, URL aliases,
   raw pages marked cleaned, one transaction per batch.
 
 Printed: rows per second of each and the ratios. ``--profile`` runs cProfile over one loader
 pass and prints where its time goes. The scratch database is created on ``--database-url``,
-migrated with ``etl.migrate.upgrade`` and dropped at the end.
+migrated with ``etl.store.migrate.upgrade`` and dropped at the end.
 Run: ``.venv/bin/python bench/load.py [--rows 5000] [--batch 1000,200] [--profile]``.
 """
 
@@ -47,20 +47,20 @@ from sqlalchemy.engine import Engine
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from etl.identity import StoryIdentity  # noqa: E402
-from etl.migrate import upgrade  # noqa: E402
-from etl.models import RawPageRow  # noqa: E402
-from etl.pages import CleanedPage, RacingEntities, RawPage  # noqa: E402
-from etl.pg_copy import copy_into  # noqa: E402
-from etl.raw_store import save_raw_pages  # noqa: E402
-from etl.store import (  # noqa: E402
+from etl.clean.records import CleanedPage, RacingEntities, RawPage  # noqa: E402
+from etl.dedup.identity import StoryIdentity  # noqa: E402
+from etl.store.articles import (  # noqa: E402
     ARTICLE_COLUMNS,
     CleanedRecord,
     article_values,
     load_cleaned,
     with_identity,
 )
-from flows.samplesite import build_sample_sites  # noqa: E402
+from etl.store.migrate import upgrade  # noqa: E402
+from etl.store.models import RawPageRow  # noqa: E402
+from etl.store.pg_copy import copy_into  # noqa: E402
+from etl.store.raw_pages import save_raw_pages  # noqa: E402
+from samplesite import build_sample_sites  # noqa: E402
 
 DEFAULT_URL = "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres"
 PARAGRAPHS_PER_ARTICLE = 5
@@ -149,7 +149,7 @@ def _identity(record: CleanedRecord) -> StoryIdentity:
 
 def copy_rows(engine: Engine, records: Sequence[CleanedRecord], table: str = BARE_TABLE) -> float:
     """Seconds to COPY the article rows into ``table`` (rows serialised in the timing, with
-    the loader's own COPY writer, ``etl.pg_copy``)."""
+    the loader's own COPY writer, ``etl.store.pg_copy``)."""
     with engine.begin() as conn:
         conn.execute(text("DROP TABLE IF EXISTS copy_target"))
         conn.execute(text(table))

@@ -34,11 +34,11 @@ from sqlalchemy import create_engine, func, make_url, select, text
 
 from crawler.process_memory import peak_rss_mib
 from etl.clean_stored import clean_stored_pages
-from etl.database import normalize_database_url
-from etl.migrate import upgrade
-from etl.models import ArticleRow, RawPageRow
-from flows.samplesite import serve_sample_sites
+from etl.store.database import normalize_database_url
+from etl.store.migrate import upgrade
+from etl.store.models import ArticleRow, RawPageRow
 from flows.spider_process import run_spider
+from samplesite import serve_sample_sites
 
 SITES = ("sample-en", "sample-fr")
 DEFAULT_ADMIN_URL = "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres"

@@ -1,14 +1,14 @@
 """Full-text search speed on a large table, beside the ILIKE scans it replaces.
 
 A scratch database is created on ``--database-url`` (default: the local PostgreSQL), migrated
-with :func:`etl.migrate.upgrade`, and filled with ``--articles`` generated articles (100k by
+with :func:`etl.store.migrate.upgrade`, and filled with ``--articles`` generated articles (100k by
 default) through one COPY: titles and paragraphs come from the sample-site generator's article
 truths (French and English), recombined per row so texts differ, with the truths' racing
 entities and dates spread over ten years and six sites. Loading is not what is measured.
 
 After ANALYZE, 20 representative searches (French and English words, stems, accent-free
 spellings, phrases, filters on language, site, dates, series and class) each run
-``--repeat`` times through :func:`etl.query.search` (ranking and snippets included), then the
+``--repeat`` times through :func:`etl.store.search.search` (ranking and snippets included), then the
 same searches as ILIKE scans (every word a case-insensitive substring of title or text, same
 filters, same limit). Printed: per search the median latency and the number of results of
 both, then median and p95 over all runs of each, and the EXPLAIN of one search showing the
@@ -35,10 +35,10 @@ from sqlalchemy.engine import Engine
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from etl.migrate import upgrade  # noqa: E402
-from etl.pg_copy import copy_into  # noqa: E402
-from etl.query import SearchFilters, build_ilike_sql, search, search_statement  # noqa: E402
-from flows.samplesite import build_sample_sites  # noqa: E402
+from etl.store.migrate import upgrade  # noqa: E402
+from etl.store.pg_copy import copy_into  # noqa: E402
+from etl.store.search import SearchFilters, build_ilike_sql, search, search_statement  # noqa: E402
+from samplesite import build_sample_sites  # noqa: E402
 
 DEFAULT_URL = "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres"
 SITES = ("sample-fr", "sample-en", "endurance-info", "sportscar365", "dailysportscar", "autohebdo")

@@ -146,15 +146,15 @@ class PageStore(Protocol):
 
 
 class RawPagesStore:
-    """``PageStore`` over the ``raw_pages`` table (read-only), through ``etl.raw_store``."""
+    """``PageStore`` over the ``raw_pages`` table (read-only), through ``etl.store.raw_pages``."""
 
     def __init__(self, database_url: str | None) -> None:
-        from etl.database import get_engine
+        from etl.store.database import get_engine
 
         self.engine = get_engine(database_url)
 
     def known_pages(self, site: str) -> dict[str, KnownPage]:
-        from etl.raw_store import stored_validators
+        from etl.store.raw_pages import stored_validators
 
         known: dict[str, KnownPage] = {}
         for url, final_url, headers, fetched_at in stored_validators(self.engine, site):
@@ -167,7 +167,7 @@ class RawPagesStore:
         return known
 
     def stored_page(self, url: str) -> tuple[dict[str, str], bytes] | None:
-        from etl.raw_store import stored_page
+        from etl.store.raw_pages import stored_page
 
         return stored_page(self.engine, url)
 

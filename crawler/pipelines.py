@@ -1,7 +1,7 @@
 """The raw-page pipeline: store every fetched HTML page in ``raw_pages``, in batches.
 
-Writes go through the storage layer's ``etl.raw_store.save_raw_pages`` (an idempotent upsert by
-URL), so a re-crawl never duplicates a page. Pages are buffered and written every
+Writes go through the storage layer's ``etl.store.raw_pages.save_raw_pages`` (an idempotent
+upsert by URL), so a re-crawl never duplicates a page. Pages are buffered and written every
 PITBOARD_BATCH_SIZE items or PITBOARD_FLUSH_SECONDS seconds, whichever comes first, and on close.
 Non-HTML bodies (images, PDFs) are dropped with a log line; error pages (404...) are kept. If the
 database refuses a batch, the crawl stops with the finish reason ``pitboard_storage_failed``.
@@ -18,7 +18,7 @@ from scrapy.utils.defer import deferred_from_coro
 from twisted.internet import task
 
 from crawler.items import PageItem
-from etl.pages import RawPage
+from etl.clean.records import RawPage
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -70,7 +70,7 @@ class RawPagePipeline:
         )
 
     def open_spider(self) -> None:
-        from etl.database import describe, get_engine
+        from etl.store.database import describe, get_engine
 
         self.engine = get_engine(self.database_url)
         log.info("pitboard: storing raw pages in %s", describe(self.engine.url))
@@ -107,7 +107,7 @@ class RawPagePipeline:
 
     def flush(self) -> None:
         """Write the buffered pages in one transaction: a batch is stored whole or not at all."""
-        from etl.raw_store import save_raw_pages
+        from etl.store.raw_pages import save_raw_pages
 
         self._last_flush = time.monotonic()
         if not self.buffer or self.engine is None:

@@ -257,7 +257,7 @@ SAMPLE_POLITENESS = Politeness(
     autothrottle_target_concurrency=8.0,
 )
 
-# The generated sample sites (flows/samplesite). The crawler must not import flows, so their
+# The generated sample sites (samplesite). The crawler must not import flows, so their
 # shape is written here as data; tests/test_crawler_sites.py checks it against the generator.
 SAMPLE_FR = SiteDescription(
     name="sample-fr",

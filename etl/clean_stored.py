@@ -1,6 +1,6 @@
 """Clean stored raw pages and load the results: the step between the crawl and the tables.
 
-It reads raw pages in id order, cleans each with ``etl.cleaning.clean_page`` (pure, CPU-bound:
+It reads raw pages in id order, cleans each with ``etl.clean.cleaner.clean_page`` (pure, CPU-bound:
 spread over worker processes when there is enough work) and loads every batch in its own
 transaction, so an interrupted run loses at most one batch of work and a re-run resumes
 where it stopped (a page is marked cleaned in the same transaction that stores its article).
@@ -18,10 +18,10 @@ from multiprocessing import get_context
 
 from sqlalchemy.engine import Engine
 
-from etl.boilerplate import SiteProfile
-from etl.cleaning import clean_page, learn_profile
-from etl.pages import CleanedPage
-from etl.store import (
+from etl.clean.boilerplate import SiteProfile
+from etl.clean.cleaner import clean_page, learn_profile
+from etl.clean.records import CleanedPage
+from etl.store.articles import (
     CleanedRecord,
     LoadStats,
     StoredPage,

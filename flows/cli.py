@@ -37,8 +37,8 @@ def _quiet_prefect() -> None:
 
 
 def _engine(args: argparse.Namespace):  # type: ignore[no-untyped-def]
-    from etl.database import describe, get_engine
-    from etl.migrate import ensure_schema
+    from etl.store.database import describe, get_engine
+    from etl.store.migrate import ensure_schema
 
     engine = get_engine(args.database_url)
     log.info("database: %s", describe(engine.url))
@@ -48,8 +48,8 @@ def _engine(args: argparse.Namespace):  # type: ignore[no-untyped-def]
 
 
 def cmd_db(args: argparse.Namespace) -> int:
-    from etl.database import describe, get_engine
-    from etl.migrate import current_revision, head_revision, upgrade
+    from etl.store.database import describe, get_engine
+    from etl.store.migrate import current_revision, head_revision, upgrade
 
     engine = get_engine(args.database_url)
     if args.action == "upgrade":
@@ -71,7 +71,7 @@ def cmd_sites(args: argparse.Namespace) -> int:
 
 
 def cmd_crawl(args: argparse.Namespace) -> int:
-    from etl.database import describe
+    from etl.store.database import describe
     from flows.spider_process import SpiderFailed, run_spider
 
     engine = _engine(args)
@@ -214,7 +214,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "psql":
         args.psql_args = passthrough
     _setup_logging(args.verbose)
-    from etl.database import DatabaseConfigError
+    from etl.store.database import DatabaseConfigError
 
     try:
         return int(args.func(args) or 0)

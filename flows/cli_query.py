@@ -1,6 +1,6 @@
 """``pitboard search``, ``pitboard show`` and ``pitboard stats``: the cleaned tables from a shell.
 
-The queries live in ``etl.query``; this module only parses arguments and formats results, as
+The queries live in ``etl.store.search``; this module only parses arguments and formats results, as
 an aligned table for a person or as JSON lines / CSV for a script.
 """
 
@@ -18,7 +18,7 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from etl.query import ArticleDetail, SearchHit, Stats
+    from etl.store.search import ArticleDetail, SearchHit, Stats
 
 FORMATS = ("table", "jsonl", "csv")
 CSV_COLUMNS = (
@@ -86,7 +86,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 
 def cmd_search(args: argparse.Namespace) -> int:
-    from etl.query import SearchFilters, UnknownEntity, resolve_entity, search
+    from etl.store.search import SearchFilters, UnknownEntity, resolve_entity, search
     from flows.cli import _engine
 
     try:
@@ -178,7 +178,7 @@ def format_hits(hits: Sequence[SearchHit]) -> str:
 
 
 def cmd_show(args: argparse.Namespace) -> int:
-    from etl.query import show
+    from etl.store.search import show
     from flows.cli import _engine
 
     detail = show(_engine(args), args.article_id)
@@ -242,7 +242,7 @@ def format_detail(detail: ArticleDetail) -> str:
 
 
 def cmd_stats(args: argparse.Namespace) -> int:
-    from etl.query import stats
+    from etl.store.search import stats
     from flows.cli import _engine
 
     print(format_stats(stats(_engine(args))))

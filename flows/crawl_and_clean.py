@@ -19,11 +19,11 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 
 from etl.clean_stored import clean_stored_pages
-from etl.crawl_runs import finish_run, start_run
-from etl.database import describe, get_engine, resolve_database_url
-from etl.locks import SiteBusy, site_lock
-from etl.migrate import ensure_schema
-from etl.models import RawPageRow
+from etl.store.database import describe, get_engine, resolve_database_url
+from etl.store.locks import SiteBusy, site_lock
+from etl.store.migrate import ensure_schema
+from etl.store.models import RawPageRow
+from etl.store.runs import finish_run, start_run
 from flows.spider_process import SpiderFailed, run_spider
 
 CRAWL_TIMEOUT_SECONDS = 6 * 3600

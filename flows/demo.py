@@ -11,11 +11,11 @@ import logging
 
 from sqlalchemy import func, select
 
-from etl.database import describe, get_engine, resolve_database_url
-from etl.models import ArticleRow
+from etl.store.database import describe, get_engine, resolve_database_url
+from etl.store.models import ArticleRow
 from flows.crawl_and_clean import crawl_and_clean
 from flows.report import format_site_rows
-from flows.samplesite import serve_sample_sites
+from samplesite import serve_sample_sites
 
 log = logging.getLogger(__name__)
 

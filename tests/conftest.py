@@ -19,7 +19,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 
 if TYPE_CHECKING:
-    from flows.samplesite.server import ServedSites
+    from samplesite.server import ServedSites
 
 # Keep Pitboard and Prefect state of test runs away from the user's own.
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
@@ -59,7 +59,7 @@ def admin_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     # Nothing listens on 5432: use the embedded server, as a user without PostgreSQL would.
     home = Path(tmp_path_factory.mktemp("pitboard-home"))
     os.environ["PITBOARD_HOME"] = str(home)
-    from etl.database import embedded_database_url
+    from etl.store.database import embedded_database_url
 
     return embedded_database_url()
 
@@ -67,8 +67,8 @@ def admin_url(tmp_path_factory: pytest.TempPathFactory) -> str:
 @pytest.fixture(scope="session")
 def test_database_url(admin_url: str) -> Iterator[str]:
     """A database of its own for this test session, at the head migration; dropped at the end."""
-    from etl.database import normalize_database_url
-    from etl.migrate import upgrade
+    from etl.store.database import normalize_database_url
+    from etl.store.migrate import upgrade
 
     name = f"pitboard_test_{uuid.uuid4().hex[:10]}"
     admin = create_engine(normalize_database_url(admin_url), isolation_level="AUTOCOMMIT")
@@ -82,7 +82,7 @@ def test_database_url(admin_url: str) -> Iterator[str]:
     try:
         yield rendered
     finally:
-        from etl.database import dispose_engines
+        from etl.store.database import dispose_engines
 
         dispose_engines()
         with admin.connect() as conn:
@@ -110,7 +110,7 @@ def engine(database_url: str) -> Iterator[Engine]:
 @pytest.fixture(scope="session")
 def served() -> Iterator[ServedSites]:
     """The French and English sample sites, served on 127.0.0.1 for the whole session."""
-    from flows.samplesite import serve_sample_sites
+    from samplesite import serve_sample_sites
 
     with serve_sample_sites(articles=24, seed=11) as sites:
         yield sites

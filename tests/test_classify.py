@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from etl.classify import Classification, classify_page, find_teasers
-from etl.extract import extract_lines
-from etl.metadata import extract_metadata
-from etl.parse import parse_html
+from etl.clean.classify import Classification, classify_page, find_teasers
+from etl.clean.extract import extract_lines
+from etl.clean.metadata import extract_metadata
+from etl.clean.parse import parse_html
 
 PARAGRAPH = (
     "La Toyota n°8 a pris la tête dès le premier virage et ne l'a plus quittée, malgré une "

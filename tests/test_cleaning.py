@@ -9,11 +9,11 @@ from html import escape
 
 import pytest
 
-from etl.boilerplate import SiteProfile, learn_site_profile
-from etl.cleaning import clean_page, learn_profile
-from etl.evaluation import score_page
-from etl.pages import CleanedPage
-from flows.samplesite import PageTruth, SampleSite, build_sample_sites
+from etl.clean.boilerplate import SiteProfile, learn_site_profile
+from etl.clean.cleaner import clean_page, learn_profile
+from etl.clean.evaluation import score_page
+from etl.clean.records import CleanedPage
+from samplesite import PageTruth, SampleSite, build_sample_sites
 
 PARAGRAPHS = (
     "G.N., Le Mans - Samedi, en ouverture des 24 Heures du Mans, les 911 Cup ont parcouru les "

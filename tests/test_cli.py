@@ -7,9 +7,9 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 
 from crawler.sites import real_sites
-from etl.models import ArticleRow, RawPageRow
+from etl.store.models import ArticleRow, RawPageRow
 from flows.cli import main
-from flows.samplesite.server import ServedSites
+from samplesite.server import ServedSites
 
 
 def test_sites_lists_every_real_site(capsys: pytest.CaptureFixture[str]) -> None:

@@ -28,7 +28,7 @@ from urllib.parse import urlsplit
 import pytest
 from sqlalchemy import create_engine, make_url, text
 
-from etl.urls import normalize_url
+from etl.dedup.urls import normalize_url
 
 ROOT = Path(__file__).resolve().parent.parent
 SITE = "sample-en"

@@ -22,8 +22,8 @@ from crawler.middlewares import (
     RawPagesStore,
 )
 from crawler.spiders import SPIDERS, SiteSpider
-from etl.pages import RawPage
-from etl.raw_store import save_raw_pages
+from etl.clean.records import RawPage
+from etl.store.raw_pages import save_raw_pages
 
 BASE = "http://127.0.0.1:8123"
 ARTICLE = f"{BASE}/news/2025/01/01/a-story-1"

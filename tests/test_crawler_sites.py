@@ -11,7 +11,7 @@ import pytest
 
 from crawler.middlewares import canonical_url, url_identity
 from crawler.sites import SITES, SiteDescription, real_sites, sample_sites
-from flows.samplesite import SampleSite, build_sample_sites
+from samplesite import SampleSite, build_sample_sites
 
 ROOT = Path(__file__).resolve().parent.parent
 REAL = {

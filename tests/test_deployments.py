@@ -27,10 +27,10 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 
 from crawler.sites import real_sites
-from etl.models import ArticleRow, CrawlRunRow
+from etl.store.models import ArticleRow, CrawlRunRow
 from flows.cli import build_parser
 from flows.deployments import RECLEAN_CRON, RECLEAN_DEPLOYMENT, build_deployments
-from flows.samplesite.server import ServedSites
+from samplesite.server import ServedSites
 
 ROOT = Path(__file__).resolve().parent.parent
 COMPOSE_FILE = ROOT / "docker-compose.yml"

@@ -6,15 +6,15 @@ from pathlib import Path
 
 import pytest
 
-from etl.entities import (
+from etl.clean.entities import (
     GazetteerError,
     canonical_names,
     compile_gazetteer,
     tag_entities,
 )
-from etl.pages import RacingEntities
-from flows.samplesite import build_sample_sites
-from flows.samplesite.vocabulary import ENTRIES, SERIES_LABELS
+from etl.clean.records import RacingEntities
+from samplesite import build_sample_sites
+from samplesite.vocabulary import ENTRIES, SERIES_LABELS
 
 SEEDS = Path(__file__).resolve().parent / "fixtures" / "seeds"  # a copy of ../shared/seeds
 

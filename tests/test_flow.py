@@ -7,10 +7,10 @@ from sqlalchemy import func, make_url, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from etl.locks import site_lock
-from etl.models import ArticleRow, CrawlRunRow
+from etl.store.locks import site_lock
+from etl.store.models import ArticleRow, CrawlRunRow
 from flows.crawl_and_clean import CrawlFailed, crawl_and_clean
-from flows.samplesite.server import ServedSites
+from samplesite.server import ServedSites
 from tests.conftest import SAMPLE_SITES
 from tests.tcp_proxy import FlakyProxy
 

@@ -15,11 +15,11 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
 from etl.clean_stored import CleanRunStats, clean_stored_pages
-from etl.models import ArticleRow, ArticleVersionRow, RawPageRow
-from etl.urls import normalize_url
-from flows.samplesite import serve_sample_sites
-from flows.samplesite.server import LoggedRequest, ServedSites
+from etl.dedup.urls import normalize_url
+from etl.store.models import ArticleRow, ArticleVersionRow, RawPageRow
 from flows.spider_process import run_spider
+from samplesite import serve_sample_sites
+from samplesite.server import LoggedRequest, ServedSites
 from tests.conftest import SAMPLE_SITES as SITES
 
 

@@ -17,12 +17,12 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 
+from etl.clean.records import RawPage
 from etl.clean_stored import clean_stored_pages
-from etl.models import ArticleRow, RawPageRow
-from etl.pages import RawPage
-from etl.raw_store import save_raw_pages
-from etl.urls import normalize_url
-from flows.samplesite import build_sample_sites
+from etl.dedup.urls import normalize_url
+from etl.store.models import ArticleRow, RawPageRow
+from etl.store.raw_pages import save_raw_pages
+from samplesite import build_sample_sites
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 BATCH_SIZE = 5

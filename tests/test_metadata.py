@@ -6,10 +6,10 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from etl.cleaning import clean_page
-from etl.dates import date_in_url, parse_date, parse_iso
-from etl.metadata import extract_metadata, guess_language, read_dateline
-from etl.parse import parse_html
+from etl.clean.cleaner import clean_page
+from etl.clean.dates import date_in_url, parse_date, parse_iso
+from etl.clean.metadata import extract_metadata, guess_language, read_dateline
+from etl.clean.parse import parse_html
 
 PARIS_SUMMER = timezone(timedelta(hours=2))
 

@@ -7,8 +7,8 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import create_engine, inspect
 
-from etl.migrate import alembic_config, current_revision, head_revision, upgrade
-from etl.models import Base
+from etl.store.migrate import alembic_config, current_revision, head_revision, upgrade
+from etl.store.models import Base
 
 
 def test_head_schema_matches_the_models(database_url: str) -> None:

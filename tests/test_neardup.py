@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from datasketch import MinHash
 
-from etl import neardup
+from etl.dedup import neardup
 
 THRESHOLD = neardup.DEFAULT_THRESHOLD
 
@@ -97,7 +97,7 @@ def test_spacing_case_and_punctuation_do_not_change_a_signature() -> None:
 
 
 def test_on_the_sample_sites_copies_match_and_distinct_articles_do_not() -> None:
-    from flows.samplesite import build_sample_sites
+    from samplesite import build_sample_sites
 
     sites = build_sample_sites(articles=150, seed=3)
     texts: dict[tuple[str, str], str] = {}
@@ -132,7 +132,7 @@ def test_the_estimate_is_close_to_the_true_jaccard_similarity() -> None:
 
 
 def test_signatures_made_in_another_process_are_the_same() -> None:
-    code = "import sys; from etl import neardup; " + (
+    code = "import sys; from etl.dedup import neardup; " + (
         "sys.stdout.write(neardup.to_bytes(neardup.signature(sys.stdin.read())).hex())"
     )
     out = subprocess.run(

@@ -8,9 +8,9 @@ import uuid
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.engine import Connection, Engine
 
-from etl import neardup
-from etl.models import ArticleRow, NearDupSignatureRow
-from etl.neardup_index import NearDuplicate, add_signatures, find_near_duplicates
+from etl.dedup import neardup
+from etl.dedup.neardup_index import NearDuplicate, add_signatures, find_near_duplicates
+from etl.store.models import ArticleRow, NearDupSignatureRow
 from tests.test_neardup import ORIGINAL, SAME_RACE, paragraphs
 
 THRESHOLD = neardup.DEFAULT_THRESHOLD

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
-from etl.pg_copy import copy_field, copy_into, copy_line
+from etl.store.pg_copy import copy_field, copy_into, copy_line
 
 HOSTILE = [
     "",

@@ -12,12 +12,12 @@ from collections import Counter
 from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 
+from etl.clean.evaluation import score_corpus, score_page
 from etl.clean_stored import CleanRunStats, clean_stored_pages
-from etl.evaluation import score_corpus, score_page
-from etl.models import ArticleRow, RawPageRow
-from etl.urls import normalize_url
-from flows.samplesite.server import ServedSites
+from etl.dedup.urls import normalize_url
+from etl.store.models import ArticleRow, RawPageRow
 from flows.spider_process import run_spider
+from samplesite.server import ServedSites
 from tests.conftest import SAMPLE_SITES as SITES
 
 

@@ -18,9 +18,9 @@ from sqlalchemy import create_engine, text, update
 from sqlalchemy.engine import Engine
 
 from etl.clean_stored import clean_stored_pages
-from etl.crawl_runs import finish_run, start_run
-from etl.models import RawPageRow
-from etl.query import (
+from etl.store.models import RawPageRow
+from etl.store.runs import finish_run, start_run
+from etl.store.search import (
     SearchFilters,
     UnknownEntity,
     build_search_sql,
@@ -31,8 +31,8 @@ from etl.query import (
     stats,
 )
 from flows.cli import main
-from flows.samplesite.server import ServedSites
 from flows.spider_process import run_spider
+from samplesite.server import ServedSites
 from tests.conftest import SAMPLE_SITES, TABLES
 
 METACHARACTERS = "'; DROP TABLE articles; -- & | ! ( ) : * \\"

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
-from flows.samplesite.server import ServedSites
+from samplesite.server import ServedSites
 from tests.test_query import load_sample_sites
 
 README = Path(__file__).resolve().parent.parent / "README.md"

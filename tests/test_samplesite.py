@@ -19,8 +19,8 @@ from urllib.robotparser import RobotFileParser
 import lxml.html
 import pytest
 
-from flows.samplesite import build_sample_sites, serve_sample_sites
-from flows.samplesite.site import SampleSite
+from samplesite import build_sample_sites, serve_sample_sites
+from samplesite.site import SampleSite
 
 SMALL = 60
 SITEMAP_NS = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
@@ -124,7 +124,7 @@ def test_same_seed_gives_the_same_bytes_and_another_seed_does_not(sites) -> None
 def test_same_seed_gives_the_same_bytes_in_another_process_with_another_hash_seed() -> None:
     script = (
         "import hashlib\n"
-        "from flows.samplesite import build_sample_sites\n"
+        "from samplesite import build_sample_sites\n"
         "h = hashlib.sha256()\n"
         "for s in build_sample_sites(articles=12, seed=5).values():\n"
         "    for t in s.truth(2):\n"

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from etl.cleaning import clean_page
-from etl.pages import CleanedPage
+from etl.clean.cleaner import clean_page
+from etl.clean.records import CleanedPage
 
 SEEDS = Path(__file__).resolve().parent / "fixtures" / "seeds"  # a copy of ../shared/seeds
 ARTICLE_TITLE = "Porsche Carrera Cup : Dan Cammish s'impose au Mans"

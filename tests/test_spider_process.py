@@ -8,8 +8,8 @@ import sys
 
 import pytest
 
-from flows.samplesite.server import ServedSites
 from flows.spider_process import SpiderFailed, run_spider
+from samplesite.server import ServedSites
 
 
 def test_a_crawl_reports_its_scrapy_stats_and_its_own_peak_memory(
@@ -43,9 +43,9 @@ def test_the_spider_process_does_not_import_cleaning_or_dedup() -> None:
         "crawler.middlewares",
         "crawler.throttle",
         "crawler.extensions",
-        "etl.raw_store",
-        "etl.database",
-        "etl.models",
+        "etl.store.raw_pages",
+        "etl.store.database",
+        "etl.store.models",
     ]
     code = (
         f"import importlib, sys\nfor m in {modules!r}: importlib.import_module(m)\n"

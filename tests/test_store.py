@@ -7,10 +7,16 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
-from etl.models import ArticleRow, ArticleUrlRow, ArticleVersionRow, ListingTeaserRow, RawPageRow
-from etl.pages import CleanedPage, RawPage, Teaser
-from etl.raw_store import save_raw_pages
-from etl.store import CleanedRecord, iter_pages_to_clean, load_cleaned
+from etl.clean.records import CleanedPage, RawPage, Teaser
+from etl.store.articles import CleanedRecord, iter_pages_to_clean, load_cleaned
+from etl.store.models import (
+    ArticleRow,
+    ArticleUrlRow,
+    ArticleVersionRow,
+    ListingTeaserRow,
+    RawPageRow,
+)
+from etl.store.raw_pages import save_raw_pages
 
 T0 = datetime(2026, 6, 10, 12, 0, tzinfo=UTC)
 
