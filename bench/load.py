@@ -47,7 +47,7 @@ from sqlalchemy.engine import Engine
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from etl.clean.records import CleanedPage, RacingEntities, RawPage  # noqa: E402
+from etl.clean.records import CleanedPage, PageMetadata, RacingEntities, RawPage  # noqa: E402
 from etl.dedup.identity import StoryIdentity  # noqa: E402
 from etl.store.articles import (  # noqa: E402
     ARTICLE_COLUMNS,
@@ -87,11 +87,13 @@ def sample_pages(rows: int, seed: int) -> list[CleanedPage]:
             CleanedPage(
                 url=f"http://{t.site}.test/bench/{i}",
                 kind="article",
-                title=f"{t.title} ({i})",
-                author=t.author,
-                published_at=t.published,
-                language=t.language,
-                tags=list(t.tags),
+                metadata=PageMetadata(
+                    title=f"{t.title} ({i})",
+                    author=t.author,
+                    published_at=t.published,
+                    language=t.language,
+                    tags=list(t.tags),
+                ),
                 text="\n\n".join(paragraphs),
                 entities=RacingEntities(t.series, t.classes, t.manufacturers, t.car_numbers),
             )

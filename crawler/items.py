@@ -1,24 +1,11 @@
-"""What the spider hands to the pipeline: one fetched page, exactly as it came."""
+"""What the spider hands to the pipeline: storage's raw-page record, one per fetched page.
 
-from __future__ import annotations
+The item is :class:`etl.clean.records.RawPage` itself (a dataclass, which Scrapy takes as an
+item), so the page the spider fetched is the record the raw-page store writes and reads back:
+no look-alike to copy field by field. ``scrapy crawl NAME -o pages.jsonl`` exports it, the body
+as text.
+"""
 
-from dataclasses import dataclass
-from datetime import datetime
+from etl.clean.records import RawPage
 
-
-@dataclass(slots=True)
-class PageItem:
-    """A fetched HTML page (or the error page of a dead link).
-
-    ``url`` is the URL that was requested (the first one, when redirects followed);
-    ``final_url`` the one that answered. Header names are as the server sent them, repeated
-    headers joined with ", ".
-    """
-
-    site: str
-    url: str
-    final_url: str
-    status: int
-    headers: dict[str, str]
-    body: bytes
-    fetched_at: datetime
+__all__ = ["RawPage"]

@@ -17,8 +17,7 @@ from scrapy.exceptions import DropItem
 from scrapy.utils.defer import deferred_from_coro
 from twisted.internet import task
 
-from crawler.items import PageItem
-from etl.clean.records import RawPage
+from crawler.items import RawPage
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -78,24 +77,14 @@ class RawPagePipeline:
             self._timer = task.LoopingCall(self._flush_if_due)
             self._timer.start(self.flush_seconds, now=False)
 
-    def process_item(self, item: PageItem) -> PageItem:
-        if not isinstance(item, PageItem):
+    def process_item(self, item: RawPage) -> RawPage:
+        if not isinstance(item, RawPage):
             return item
         # Error pages are kept whatever their type: a dead link must stay visible.
         if item.status < 400 and not is_html(item.headers, item.body):
             self.crawler.stats.inc_value("pitboard/skipped_not_html")
             raise DropItem(f"not HTML, not stored: {item.url}", log_level="INFO")
-        self.buffer.append(
-            RawPage(
-                site=item.site,
-                url=item.url,
-                final_url=item.final_url,
-                status=item.status,
-                headers=item.headers,
-                body=item.body,
-                fetched_at=item.fetched_at,
-            )
-        )
+        self.buffer.append(item)
         self.received += 1
         if len(self.buffer) >= self.batch_size:
             self.flush()

@@ -20,17 +20,9 @@ from sqlalchemy.engine import Engine
 
 from etl.clean.boilerplate import SiteProfile
 from etl.clean.cleaner import clean_page, learn_profile
-from etl.clean.records import CleanedPage
-from etl.store.articles import (
-    CleanedRecord,
-    LoadStats,
-    StoredPage,
-    count_pages_to_clean,
-    iter_pages_to_clean,
-    load_cleaned,
-    sample_pages,
-    with_identity,
-)
+from etl.clean.records import CleanedPage, RawPage
+from etl.store.articles import CleanedRecord, LoadStats, load_cleaned, with_identity
+from etl.store.raw_pages import count_pages_to_clean, iter_pages_to_clean, sample_pages
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +52,7 @@ class CleanRunStats:
         }
 
 
-def is_cleanable(page: StoredPage) -> bool:
+def is_cleanable(page: RawPage) -> bool:
     """Only successful HTML responses have an article to find."""
     if page.status != 200 or not page.body:
         return False
@@ -68,7 +60,7 @@ def is_cleanable(page: StoredPage) -> bool:
     return not content_type or content_type.lower().startswith(HTML_TYPES)
 
 
-def clean_one(page: StoredPage, profile: SiteProfile | None = None) -> CleanedRecord:
+def clean_one(page: RawPage, profile: SiteProfile | None = None) -> CleanedRecord:
     """Clean one stored page; a page that is not cleanable becomes kind 'other'."""
     if is_cleanable(page):
         cleaned = clean_page(page.body, page.final_url, site_profile=profile)
@@ -86,7 +78,7 @@ class BatchResult:
 
 
 def _clean_batch(
-    pages: Sequence[StoredPage], profiles: Mapping[str, SiteProfile] | None = None
+    pages: Sequence[RawPage], profiles: Mapping[str, SiteProfile] | None = None
 ) -> BatchResult:
     records, failures = [], []
     for page in pages:

@@ -169,7 +169,7 @@ def test_image_markdown_and_bare_urls_are_gone() -> None:
 def test_dateline_is_kept_and_read(article: CleanedPage) -> None:
     assert article.paragraphs[0].startswith("G.N., Le Mans - ")
     assert article.place == "Le Mans"
-    assert article.author == "G.N."
+    assert article.metadata.author == "G.N."
 
 
 # --- per-site recurring lines --------------------------------------------------------------------

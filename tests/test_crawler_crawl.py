@@ -28,6 +28,7 @@ from urllib.parse import urlsplit
 import pytest
 from sqlalchemy import create_engine, make_url, text
 
+from etl.clean.records import RawPage
 from etl.dedup.urls import normalize_url
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -210,18 +211,7 @@ def run_crawl(
     )
 
 
-@dataclass(frozen=True)
-class StoredRow:
-    site: str
-    url: str
-    final_url: str
-    status: int
-    headers: dict[str, str]
-    body: bytes
-    fetched_at: object
-
-
-def stored_rows(database_url: str) -> dict[str, StoredRow]:
+def stored_rows(database_url: str) -> dict[str, RawPage]:
     """raw_pages by site-relative requested URL (path and query)."""
     engine = create_engine(database_url)
     try:
@@ -237,7 +227,7 @@ def stored_rows(database_url: str) -> dict[str, StoredRow]:
     for site, url, final_url, status, headers, body, fetched_at in rows:
         parts = urlsplit(url)
         key = parts.path + (f"?{parts.query}" if parts.query else "")
-        out[key] = StoredRow(site, url, final_url, status, headers, bytes(body), fetched_at)
+        out[key] = RawPage(site, url, final_url, status, headers, bytes(body), fetched_at)
     return out
 
 
@@ -253,7 +243,7 @@ class Crawl:
     process: subprocess.CompletedProcess[str]
     hits: list[LoggedHit]
     other_hits: list[LoggedHit]
-    rows: dict[str, StoredRow]
+    rows: dict[str, RawPage]
 
     def requested(self, path: str) -> int:
         return sum(1 for h in self.hits if urlsplit(h.path).path == path)

@@ -14,7 +14,7 @@ from scrapy.crawler import Crawler
 from scrapy.http import HtmlResponse, Response, TextResponse, XmlResponse
 from scrapy.utils.test import get_crawler
 
-from crawler.items import PageItem
+from crawler.items import RawPage
 from crawler.middlewares import KnownPage, url_identity
 from crawler.pipelines import is_html
 from crawler.spiders import SPIDERS, SiteSpider
@@ -204,7 +204,7 @@ LISTING = f"""<html><head><link rel="canonical" href="{BASE}/news/">
 def test_a_listing_is_stored_and_its_article_and_pagination_links_are_followed() -> None:
     spider = spider_for()
     output = list(spider.parse_page(html(f"{BASE}/news/", LISTING)))
-    items = [o for o in output if isinstance(o, PageItem)]
+    items = [o for o in output if isinstance(o, RawPage)]
     assert [i.url for i in items] == [f"{BASE}/news/"]
     assert requested(output) == [
         f"{BASE}/news/",
@@ -222,7 +222,7 @@ def test_the_item_keeps_the_page_as_it_came() -> None:
         headers={"Content-Type": "text/html", "ETag": '"abc"'},
         request=Request(f"{BASE}/news/2025/01/01/a-story-1"),
     )
-    (item,) = [o for o in spider.parse_page(response) if isinstance(o, PageItem)]
+    (item,) = [o for o in spider.parse_page(response) if isinstance(o, RawPage)]
     assert item.site == "sample-en"
     assert (item.url, item.final_url, item.status) == (response.url, response.url, 200)
     assert item.body == b"<html><body>\xe9t\xe9</body></html>"
@@ -248,7 +248,7 @@ def test_a_listing_answered_from_the_stored_copy_is_followed_but_not_stored_agai
     spider = spider_for()
     request = Request(f"{BASE}/news/", meta={"pitboard_not_modified": True})
     output = list(spider.parse_page(html(f"{BASE}/news/", LISTING, request=request)))
-    assert not [o for o in output if isinstance(o, PageItem)]
+    assert not [o for o in output if isinstance(o, RawPage)]
     assert f"{BASE}/news/page/2/" in requested(output)
 
 
@@ -257,7 +257,7 @@ def test_malformed_markup_and_undeclared_bytes_still_give_an_item_and_links() ->
     body = b"<html><body><div><p>Caf\xe9 <b>unclosed <a href='/news/page/3/'>3</a></tr></table>\x00"
     response = HtmlResponse(url=f"{BASE}/news/page/2/", body=body, request=Request(BASE))
     output = list(spider.parse_page(response))
-    assert isinstance(output[0], PageItem) and output[0].body == body
+    assert isinstance(output[0], RawPage) and output[0].body == body
     assert requested(output) == [f"{BASE}/news/page/3/"]
 
 

@@ -132,7 +132,7 @@ def test_dateline_stays_in_the_text(article: CleanedPage) -> None:
 
 
 def test_dateline_is_read_as_author_initials_and_place(article: CleanedPage) -> None:
-    assert article.author == "G.N."
+    assert article.metadata.author == "G.N."
     assert article.place == "Le Mans"
 
 

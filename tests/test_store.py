@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
-from etl.clean.records import CleanedPage, RawPage, Teaser
-from etl.store.articles import CleanedRecord, iter_pages_to_clean, load_cleaned
+from etl.clean.records import CleanedPage, PageMetadata, RawPage, Teaser
+from etl.store.articles import CleanedRecord, load_cleaned
 from etl.store.models import (
     ArticleRow,
     ArticleUrlRow,
@@ -16,7 +16,7 @@ from etl.store.models import (
     ListingTeaserRow,
     RawPageRow,
 )
-from etl.store.raw_pages import save_raw_pages
+from etl.store.raw_pages import iter_pages_to_clean, save_raw_pages
 
 T0 = datetime(2026, 6, 10, 12, 0, tzinfo=UTC)
 
@@ -26,7 +26,8 @@ def raw(url: str, body: bytes = b"<html>x</html>", at: datetime = T0, status: in
 
 
 def article(url: str, body: str, kind: str = "article", canonical: str | None = None):
-    return CleanedPage(url=url, kind=kind, title="T", text=body, canonical_url=canonical)  # type: ignore[arg-type]
+    metadata = PageMetadata(title="T", canonical_url=canonical)
+    return CleanedPage(url=url, kind=kind, metadata=metadata, text=body)  # type: ignore[arg-type]
 
 
 def test_saving_the_same_pages_twice_stores_each_once(engine: Engine) -> None:
@@ -158,9 +159,9 @@ def test_a_copy_loaded_before_its_original_ends_up_pointing_to_it(engine: Engine
     save_raw_pages(engine, [raw("http://b.test/copy"), raw("http://a.test/original")])
     copy_page, original_page = next(iter_pages_to_clean(engine))
     copy = article(copy_page.url, "Republished. " + REPORT + " Source: press release.")
-    copy.published_at = T0 + timedelta(days=1)
+    copy.metadata.published_at = T0 + timedelta(days=1)
     original = article(original_page.url, REPORT)
-    original.published_at = T0
+    original.metadata.published_at = T0
     load_cleaned(engine, [CleanedRecord(copy_page.id, "b", copy_page.url, copy)])
     stats = load_cleaned(
         engine, [CleanedRecord(original_page.id, "a", original_page.url, original)]
@@ -183,10 +184,12 @@ def test_articles_keep_every_character_through_the_bulk_load(engine: Engine) -> 
     cleaned = CleanedPage(
         url=page.url,
         kind="article",
-        title="Le \\titre\t",
-        author=None,
-        published_at=datetime(2024, 6, 15, 16, 0, tzinfo=UTC),
-        tags=['a"b', "c,d", "{e}", "\\"],
+        metadata=PageMetadata(
+            title="Le \\titre\t",
+            author=None,
+            published_at=datetime(2024, 6, 15, 16, 0, tzinfo=UTC),
+            tags=['a"b', "c,d", "{e}", "\\"],
+        ),
         text=body,
     )
     load_cleaned(engine, [CleanedRecord(page.id, page.site, page.final_url, cleaned)])

@@ -4,7 +4,7 @@ Request URLs are canonicalised here, before scheduling (``crawler.middlewares.ca
 Discovery, in order of priority: robots.txt ``Sitemap:`` lines, the described sitemaps (indexes,
 news sitemaps, plain URL sets, gzipped or not), the described feeds (RSS and Atom), then the
 start pages and every listing and article link found in fetched pages. Every fetched page
-(article, listing, gallery, or the error page of a dead link) becomes a ``PageItem``; robots.txt,
+(article, listing, gallery, or the error page of a dead link) becomes a ``RawPage``; robots.txt,
 sitemaps and feeds are read, never stored.
 
 Spider arguments: ``base_url`` (required for the sample sites: ``http://127.0.0.1:PORT``) and
@@ -32,7 +32,7 @@ from scrapy.utils.gz import gunzip, gzip_magic_number
 from scrapy.utils.sitemap import Sitemap, sitemap_urls_from_robots
 from twisted.python.failure import Failure
 
-from crawler.items import PageItem
+from crawler.items import RawPage
 from crawler.middlewares import KnownPage, canonical_url, identity_of_canonical, url_identity
 from crawler.sites import SiteDescription
 
@@ -263,7 +263,7 @@ class SiteSpider(Spider):
                 if (request := self.follow(url)) is not None:
                     yield request
 
-    def parse_page(self, response: Response) -> Iterator[PageItem | Request]:
+    def parse_page(self, response: Response) -> Iterator[RawPage | Request]:
         if not response.meta.get("pitboard_not_modified"):
             yield self.page_item(response)
         if response.status >= 400 or not isinstance(response, TextResponse):
@@ -284,9 +284,9 @@ class SiteSpider(Spider):
             if (request := self.follow(url)) is not None:
                 yield request
 
-    def page_item(self, response: Response) -> PageItem:
+    def page_item(self, response: Response) -> RawPage:
         redirects = response.meta.get("redirect_urls") or [response.url]
-        return PageItem(
+        return RawPage(
             site=self.name,
             url=redirects[0],
             final_url=response.url,

@@ -21,8 +21,8 @@ from urllib.parse import urljoin
 from lxml.html import HtmlElement
 
 from etl.clean.boilerplate import line_key
-from etl.clean.metadata import PageMetadata, normalize_space
-from etl.clean.records import PageKind, Teaser
+from etl.clean.metadata import normalize_space
+from etl.clean.records import PageKind, PageMetadata, Teaser
 
 #: Containers whose teasers are site furniture (menus, footers, sidebars), not a listing.
 _CHROME_TAGS = frozenset({"nav", "footer", "aside"})

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from dataclasses import replace
 from datetime import datetime
 
 from lxml.html import HtmlElement
@@ -27,9 +28,9 @@ from etl.clean.classify import Classification, classify_page, find_standfirst
 from etl.clean.dates import date_in_url, guess_date, parse_date
 from etl.clean.entities import tag_entities
 from etl.clean.extract import extract_main_text, link_texts
-from etl.clean.metadata import PageMetadata, extract_metadata, guess_language, read_dateline
+from etl.clean.metadata import extract_metadata, guess_language, read_dateline
 from etl.clean.parse import parse_html
-from etl.clean.records import CleanedPage
+from etl.clean.records import CleanedPage, PageMetadata
 from etl.clean.restructure import prepare_for_extraction
 from etl.clean.rules import DATE_LINE_WINDOW, RuleContext, apply_rules
 
@@ -57,17 +58,12 @@ def date_in_byline(lines: list[str], language: str | None) -> datetime | None:
 
 
 def _base_page(url: str, meta: PageMetadata) -> CleanedPage:
+    """The page with a copy of what it declares: cleaning fills the copy's gaps (language,
+    date, author) while classification and the rules keep reading the page's own word."""
     return CleanedPage(
         url=url,
         kind="other",
-        title=meta.title,
-        author=meta.author,
-        published_at=meta.published_at,
-        updated_at=meta.updated_at,
-        language=meta.language,
-        image=meta.image,
-        canonical_url=meta.canonical_url,
-        tags=list(meta.tags),
+        metadata=replace(meta, tags=list(meta.tags), ld_types=set(meta.ld_types)),
     )
 
 
@@ -82,12 +78,13 @@ def _clean(body: bytes | str, url: str, site_profile: SiteProfile | None) -> Cle
     lines = extracted.lines
     classification = classify_page(tree, meta, lines, url)
     page = _base_page(url, meta)
+    info = page.metadata
     page.kind = classification.kind
-    if page.language is None and lines:
-        page.language = guess_language(" ".join(lines[:20]))
-    if page.published_at is None:
-        page.published_at = (
-            date_in_byline(lines, page.language) or date_in_url(url) or guess_date(tree, url)
+    if info.language is None and lines:
+        info.language = guess_language(" ".join(lines[:20]))
+    if info.published_at is None:
+        info.published_at = (
+            date_in_byline(lines, info.language) or date_in_url(url) or guess_date(tree, url)
         )
 
     if classification.kind == "listing":
@@ -95,7 +92,7 @@ def _clean(body: bytes | str, url: str, site_profile: SiteProfile | None) -> Cle
         return page
     if classification.kind == "gallery":
         page.text = _gallery_text(tree, classification, meta)
-        page.entities = tag_entities(page.title, page.text, page.language)
+        page.entities = tag_entities(info.title, page.text, info.language)
         return page
     if classification.kind == "other":
         return page
@@ -106,7 +103,7 @@ def _clean(body: bytes | str, url: str, site_profile: SiteProfile | None) -> Cle
         link_key_list=tuple(keys),
         profile=site_profile,
         description=meta.description,
-        language=page.language,
+        language=info.language,
     )
     kept, removed = apply_rules(lines, context, tags=extracted.tags)
     page.removed = removed
@@ -116,12 +113,12 @@ def _clean(body: bytes | str, url: str, site_profile: SiteProfile | None) -> Cle
         dateline = read_dateline(kept[0])
         if dateline is not None:
             page.place = dateline.place
-            if page.author is None and dateline.initials:
-                page.author = dateline.initials
+            if info.author is None and dateline.initials:
+                info.author = dateline.initials
     if not kept:
         page.kind = "other"
     else:
-        page.entities = tag_entities(page.title, page.text, page.language)
+        page.entities = tag_entities(info.title, page.text, info.language)
     return page
 
 
@@ -151,8 +148,8 @@ def learn_profile(site: str, pages: Iterable[tuple[bytes | str, str]]) -> SitePr
     titles: list[str] = []
     for body, url in pages:
         cleaned = clean_page(body, url)
-        if cleaned.title:
-            titles.append(cleaned.title)
+        if cleaned.metadata.title:
+            titles.append(cleaned.metadata.title)
         for teaser in cleaned.teasers:
             titles.extend(t for t in (teaser.title, teaser.excerpt) if t)
         if cleaned.text:

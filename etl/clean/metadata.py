@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from html import unescape
 from typing import Any
@@ -22,6 +22,7 @@ from typing import Any
 from lxml.html import HtmlElement
 
 from etl.clean.dates import parse_date, parse_iso
+from etl.clean.records import PageMetadata
 
 _WS_RE = re.compile(r"\s+")
 
@@ -51,27 +52,6 @@ _ENGLISH_WORDS = frozenset({
     "not", "they", "their", "but", "after"
 })  # fmt: skip
 _WORD_RE = re.compile(r"[a-zà-ÿ]+")
-
-
-@dataclass(slots=True)
-class PageMetadata:
-    """Everything the page says about itself, before cleaning looks at the body."""
-
-    title: str | None = None
-    author: str | None = None
-    published_at: datetime | None = None
-    updated_at: datetime | None = None
-    language: str | None = None
-    image: str | None = None
-    canonical_url: str | None = None
-    tags: list[str] = field(default_factory=list)
-    site_name: str | None = None
-    description: str | None = None
-    og_type: str | None = None
-    #: The page's first ``<h1>``: often the title again, sometimes a section name.
-    heading: str | None = None
-    #: Every JSON-LD ``@type`` on the page, lower-cased (``newsarticle``, ``imagegallery``...).
-    ld_types: set[str] = field(default_factory=set)
 
 
 @dataclass(frozen=True, slots=True)

@@ -32,7 +32,7 @@ def story_url(page: CleanedPage, final_url: str, fetched_as: str | None = None) 
 
     ``fetched_as`` is ``normalize_url(final_url)`` when the caller has it already.
     """
-    canonical = page.canonical_url
+    canonical = page.metadata.canonical_url
     if canonical and same_site(canonical, final_url):
         return normalize_url(canonical)
     return fetched_as if fetched_as is not None else normalize_url(final_url)

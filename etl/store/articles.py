@@ -8,7 +8,7 @@ by the hash of their text).
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
@@ -36,82 +36,6 @@ STORED_KINDS = frozenset({"article", "gallery"})
 # Article loads hold this advisory lock, so the duplicate checks below see every committed
 # row: two cleaners running at once cannot both insert the same story.
 _ARTICLE_LOAD_LOCK_ID = 0x61727469636C65
-
-
-@dataclass(frozen=True, slots=True)
-class StoredPage:
-    """A raw page read back for cleaning."""
-
-    id: int
-    site: str
-    url: str
-    final_url: str
-    status: int
-    headers: dict[str, str]
-    body: bytes
-
-
-_STORED_PAGE_COLUMNS = (
-    RawPageRow.id,
-    RawPageRow.site,
-    RawPageRow.url,
-    RawPageRow.final_url,
-    RawPageRow.status,
-    RawPageRow.headers,
-    RawPageRow.body,
-)
-
-
-def iter_pages_to_clean(
-    engine: Engine,
-    sites: Sequence[str] | None = None,
-    *,
-    everything: bool = False,
-    batch_size: int = 200,
-) -> Iterator[list[StoredPage]]:
-    """Yield batches of stored pages waiting for cleaning (or all of them, to re-clean).
-
-    Batches are read by ascending id (keyset pagination), so pages stored while cleaning runs
-    are picked up and memory stays bounded whatever the table size.
-    """
-    last_id = 0
-    while True:
-        query = (
-            select(*_STORED_PAGE_COLUMNS)
-            .where(RawPageRow.id > last_id)
-            .order_by(RawPageRow.id)
-            .limit(batch_size)
-        )
-        if not everything:
-            query = query.where(RawPageRow.cleaned_at.is_(None))
-        if sites:
-            query = query.where(RawPageRow.site.in_(list(sites)))
-        with engine.connect() as conn:
-            batch = [StoredPage(*row) for row in conn.execute(query)]
-        if not batch:
-            return
-        last_id = batch[-1].id
-        yield batch
-
-
-def sample_pages(engine: Engine, site: str, limit: int) -> list[StoredPage]:
-    """The ``limit`` most recently fetched successful pages of ``site``."""
-    query = (
-        select(*_STORED_PAGE_COLUMNS)
-        .where(RawPageRow.site == site, RawPageRow.status == 200)
-        .order_by(RawPageRow.fetched_at.desc(), RawPageRow.id.desc())
-        .limit(limit)
-    )
-    with engine.connect() as conn:
-        return [StoredPage(*row) for row in conn.execute(query)]
-
-
-def count_pages_to_clean(engine: Engine, sites: Sequence[str] | None = None) -> int:
-    query = select(func.count()).select_from(RawPageRow).where(RawPageRow.cleaned_at.is_(None))
-    if sites:
-        query = query.where(RawPageRow.site.in_(list(sites)))
-    with engine.connect() as conn:
-        return conn.scalar(query) or 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -241,19 +165,19 @@ class _Candidate:
 def article_values(record: CleanedRecord, identity: StoryIdentity) -> dict[str, object]:
     """The ``articles`` row of a new story, by column (``duplicate_of`` is the loader's to set).
     Public so bench/load.py COPYs exactly the rows the loader writes."""
-    page = record.page
+    page, info = record.page, record.page.metadata
     return {
         "site": record.site,
         "url": identity.url,
         "raw_page_id": record.raw_page_id,
         "kind": page.kind,
-        "title": page.title,
-        "author": page.author,
-        "published_at": page.published_at,
-        "modified_at": page.updated_at,
-        "language": page.language,
-        "image": page.image,
-        "tags": list(page.tags),
+        "title": info.title,
+        "author": info.author,
+        "published_at": info.published_at,
+        "modified_at": info.updated_at,
+        "language": info.language,
+        "image": info.image,
+        "tags": list(info.tags),
         "text": page.text,
         "content_hash": identity.content_hash,
         "place": page.place,

@@ -10,10 +10,10 @@ nothing.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import datetime
 
-from sqlalchemy import bindparam, or_, select, update
+from sqlalchemy import Row, bindparam, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.engine import Engine
 
@@ -103,3 +103,75 @@ def stored_page(engine: Engine, url: str) -> tuple[dict[str, str], bytes] | None
     with engine.connect() as conn:
         row = conn.execute(query).first()
     return (dict(row[0] or {}), bytes(row[1])) if row is not None else None
+
+
+# In the order of RawPage's fields: a row read back is the record the spider yielded.
+_RAW_PAGE_COLUMNS = (
+    RawPageRow.site,
+    RawPageRow.url,
+    RawPageRow.final_url,
+    RawPageRow.status,
+    RawPageRow.headers,
+    RawPageRow.body,
+    RawPageRow.fetched_at,
+    RawPageRow.id,
+)
+
+
+def _raw_page(row: Row) -> RawPage:
+    site, url, final_url, status, headers, body, fetched_at, page_id = row
+    return RawPage(
+        site, url, final_url, status, dict(headers or {}), bytes(body), fetched_at, page_id
+    )
+
+
+def iter_pages_to_clean(
+    engine: Engine,
+    sites: Sequence[str] | None = None,
+    *,
+    everything: bool = False,
+    batch_size: int = 200,
+) -> Iterator[list[RawPage]]:
+    """Yield batches of stored pages waiting for cleaning (or all of them, to re-clean).
+
+    Batches are read by ascending id (keyset pagination), so pages stored while cleaning runs
+    are picked up and memory stays bounded whatever the table size.
+    """
+    last_id = 0
+    while True:
+        query = (
+            select(*_RAW_PAGE_COLUMNS)
+            .where(RawPageRow.id > last_id)
+            .order_by(RawPageRow.id)
+            .limit(batch_size)
+        )
+        if not everything:
+            query = query.where(RawPageRow.cleaned_at.is_(None))
+        if sites:
+            query = query.where(RawPageRow.site.in_(list(sites)))
+        with engine.connect() as conn:
+            batch = [_raw_page(row) for row in conn.execute(query)]
+        if not batch:
+            return
+        last_id = batch[-1].id or 0
+        yield batch
+
+
+def sample_pages(engine: Engine, site: str, limit: int) -> list[RawPage]:
+    """The ``limit`` most recently fetched successful pages of ``site``."""
+    query = (
+        select(*_RAW_PAGE_COLUMNS)
+        .where(RawPageRow.site == site, RawPageRow.status == 200)
+        .order_by(RawPageRow.fetched_at.desc(), RawPageRow.id.desc())
+        .limit(limit)
+    )
+    with engine.connect() as conn:
+        return [_raw_page(row) for row in conn.execute(query)]
+
+
+def count_pages_to_clean(engine: Engine, sites: Sequence[str] | None = None) -> int:
+    query = select(func.count()).select_from(RawPageRow).where(RawPageRow.cleaned_at.is_(None))
+    if sites:
+        query = query.where(RawPageRow.site.in_(list(sites)))
+    with engine.connect() as conn:
+        return conn.scalar(query) or 0
