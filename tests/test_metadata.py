@@ -190,7 +190,7 @@ def test_date_written_in_the_byline_when_the_markup_declares_none() -> None:
         f"<p>{paragraph}</p><p>{paragraph.replace('six', 'huit')}</p></article></body></html>"
     )
     page = clean_page(html.encode(), "https://example.org/a/2")
-    assert page.published_at == datetime(2018, 1, 22, 0, 13)
+    assert page.metadata.published_at == datetime(2018, 1, 22, 0, 13)
     assert "Publié le" not in page.text
 
 

@@ -78,7 +78,7 @@ def test_a_page_served_in_latin1_without_charset_keeps_its_accents(
                     ArticleRow.url == normalize_url(page.url)
                 )
             ).one()
-            assert title == page.metadata.title
+            assert title == page.title
             assert page.paragraphs[-1] in text
 
 
