@@ -1,11 +1,9 @@
 """Request identity, site fencing and conditional requests.
 
-- ``canonical_url`` / ``url_identity``: one spelling per page, so a page linked as ``/a``,
-  ``/a/``, ``/a?utm_source=x`` and ``/a#top`` is fetched once. w3lib (Scrapy's own URL library)
-  does the RFC work; tracking parameters, fragments and the trailing slash are added here.
 - ``UrlIdentityFingerprinter`` (REQUEST_FINGERPRINTER_CLASS): the duplicate filter compares
-  identities, which ignore the trailing slash (the request itself keeps the slash the site uses:
-  some servers answer only one of the two spellings).
+  URL identities (``etl.dedup.urls.url_identity``, the loader's too), so a page linked as
+  ``/a``, ``/a/``, ``/a?utm_source=x`` and ``/a#top`` is fetched once (the request itself keeps
+  the slash the site uses: some servers answer only one of the two spellings).
 - ``OnSiteOnlyMiddleware`` (downloader middleware): drops requests that left the site, redirects
   included. Scrapy's offsite filter compares host names only, and the sample sites all live on
   127.0.0.1, told apart by port.
@@ -18,17 +16,17 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import re
 from collections.abc import Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol, Self
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 from scrapy import Request, signals
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import HtmlResponse, Response
 from scrapy.utils.misc import load_object
-from w3lib.url import canonicalize_url, url_query_cleaner
+
+from etl.dedup.urls import url_identity
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -36,44 +34,6 @@ if TYPE_CHECKING:
     from crawler.sites import SiteDescription
 
 log = logging.getLogger(__name__)
-
-# Parameters that say where a click came from, never which page it is.
-TRACKING_PARAMETER = re.compile(
-    r"^(utm_\w+|fbclid|gclid|dclid|gbraid|wbraid|msclkid|mc_cid|mc_eid|igshid|yclid|"
-    r"_ga|_gl|ref_src|cmpid|xtor|at_medium|at_campaign)$",
-    re.IGNORECASE,
-)
-
-
-def canonical_url(url: str) -> str:
-    """``url`` as Pitboard requests it: no fragment, no tracking parameters, query sorted and
-    percent-encoding normalised (w3lib), host in lower case. The trailing slash is kept.
-    Raises ValueError for a URL that cannot be parsed (a bad port, a broken IPv6 host)."""
-    url = url.strip()
-    parts = urlsplit(url)
-    if parts.query:
-        names = {kv.split("=", 1)[0] for kv in parts.query.split("&") if kv}
-        tracking = [n for n in names if TRACKING_PARAMETER.match(n)]
-        if tracking:
-            url = url_query_cleaner(url, tracking, remove=True, keep_fragments=False)
-    return canonicalize_url(url, keep_fragments=False)
-
-
-def url_identity(url: str) -> str:
-    """What makes two URLs the same page: ``canonical_url`` without the trailing slash and
-    without a default port."""
-    return identity_of_canonical(canonical_url(url))
-
-
-def identity_of_canonical(url: str) -> str:
-    """``url_identity`` of a URL already passed through ``canonical_url`` (saves a second
-    canonicalisation on the hot path of link following)."""
-    parts = urlsplit(url)
-    default = {"http": 80, "https": 443}.get(parts.scheme)
-    host = (parts.hostname or "").lower()
-    netloc = host if parts.port in (None, default) else f"{host}:{parts.port}"
-    path = parts.path.rstrip("/") or "/"
-    return urlunsplit((parts.scheme, netloc, path, parts.query, ""))
 
 
 class UrlIdentityFingerprinter:

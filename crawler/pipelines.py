@@ -18,23 +18,13 @@ from scrapy.utils.defer import deferred_from_coro
 from twisted.internet import task
 
 from crawler.items import RawPage
+from etl.clean.content_type import is_html
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
     from sqlalchemy.engine import Engine
 
 log = logging.getLogger(__name__)
-
-STORED_CONTENT_TYPES = ("text/html", "application/xhtml+xml")
-
-
-def is_html(headers: dict[str, str], body: bytes) -> bool:
-    """True for an HTML body: by Content-Type, or by its first bytes when the type is missing."""
-    content_type = next((v for k, v in headers.items() if k.lower() == "content-type"), "")
-    if content_type:
-        return content_type.split(";", 1)[0].strip().lower() in STORED_CONTENT_TYPES
-    head = body[:512].lstrip().lower()
-    return head.startswith((b"<!doctype html", b"<html")) or b"<html" in head
 
 
 class RawPagePipeline:

@@ -20,13 +20,13 @@ from sqlalchemy.engine import Engine
 
 from etl.clean.boilerplate import SiteProfile
 from etl.clean.cleaner import clean_page, learn_profile
+from etl.clean.content_type import is_html
 from etl.clean.records import CleanedPage, RawPage
 from etl.store.articles import CleanedRecord, LoadStats, load_cleaned, with_identity
 from etl.store.raw_pages import count_pages_to_clean, iter_pages_to_clean, sample_pages
 
 log = logging.getLogger(__name__)
 
-HTML_TYPES = ("text/html", "application/xhtml")
 MIN_PROFILE_PAGES = 20
 
 
@@ -53,11 +53,9 @@ class CleanRunStats:
 
 
 def is_cleanable(page: RawPage) -> bool:
-    """Only successful HTML responses have an article to find."""
-    if page.status != 200 or not page.body:
-        return False
-    content_type = next((v for k, v in page.headers.items() if k.lower() == "content-type"), "")
-    return not content_type or content_type.lower().startswith(HTML_TYPES)
+    """Only successful HTML responses have an article to find; HTML as the spider judged it
+    when it stored the page."""
+    return page.status == 200 and bool(page.body) and is_html(page.headers, page.body)
 
 
 def clean_one(page: RawPage, profile: SiteProfile | None = None) -> CleanedRecord:

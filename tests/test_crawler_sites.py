@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from crawler.middlewares import canonical_url, url_identity
 from crawler.sites import SITES, SiteDescription, real_sites, sample_sites
+from etl.dedup.urls import canonical_url, url_identity
 from samplesite import SampleSite, build_sample_sites
 
 ROOT = Path(__file__).resolve().parent.parent

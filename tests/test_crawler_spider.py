@@ -15,9 +15,10 @@ from scrapy.http import HtmlResponse, Response, TextResponse, XmlResponse
 from scrapy.utils.test import get_crawler
 
 from crawler.items import RawPage
-from crawler.middlewares import KnownPage, url_identity
-from crawler.pipelines import is_html
+from crawler.middlewares import KnownPage
 from crawler.spiders import SPIDERS, SiteSpider
+from etl.clean.content_type import is_html
+from etl.dedup.urls import url_identity
 
 BASE = "http://127.0.0.1:8123"
 

@@ -1,6 +1,6 @@
 """The one generic spider: everything it knows about a site comes from the site's description.
 
-Request URLs are canonicalised here, before scheduling (``crawler.middlewares.canonical_url``).
+Request URLs are canonicalised here, before scheduling (``etl.dedup.urls.canonical_url``).
 Discovery, in order of priority: robots.txt ``Sitemap:`` lines, the described sitemaps (indexes,
 news sitemaps, plain URL sets, gzipped or not), the described feeds (RSS and Atom), then the
 start pages and every listing and article link found in fetched pages. Every fetched page
@@ -33,8 +33,9 @@ from scrapy.utils.sitemap import Sitemap, sitemap_urls_from_robots
 from twisted.python.failure import Failure
 
 from crawler.items import RawPage
-from crawler.middlewares import KnownPage, canonical_url, identity_of_canonical, url_identity
+from crawler.middlewares import KnownPage
 from crawler.sites import SiteDescription
+from etl.dedup.urls import canonical_url, identity_of_canonical, url_identity
 
 log = logging.getLogger(__name__)
 

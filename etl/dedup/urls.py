@@ -1,9 +1,13 @@
-"""URL identity: the one spelling under which Pitboard stores a page.
+"""URL identity: the one spelling under which Pitboard requests, fingerprints and stores a page.
 
 The same article is linked as ``/slug``, ``/slug/``, ``/slug?utm_source=x`` or ``/slug#top``;
-all of them must name one row. w3lib (Scrapy's own URL library) does the RFC work - case,
-percent-encoding, query order; this module adds what identity needs on top: tracking
-parameters, default ports and the trailing slash.
+all of them must be fetched once and name one row. w3lib (Scrapy's own URL library) does the
+RFC work - case, percent-encoding, query order, IDN; this module adds what identity needs on top:
+tracking parameters, default ports and the trailing slash. The crawler (request fingerprints,
+conditional requests, link following) and the loader share it, so the URL a page was requested
+under and the URL its article is stored under cannot drift apart.
+
+Kept light (``re``, ``urllib``, w3lib): the spider process imports it.
 """
 
 from __future__ import annotations
@@ -22,30 +26,40 @@ TRACKING_PARAMETER = re.compile(
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
-def strip_tracking(url: str) -> str:
-    """``url`` without its tracking parameters (and without its fragment)."""
+def canonical_url(url: str) -> str:
+    """``url`` as Pitboard requests it: no fragment, no tracking parameters, query sorted and
+    percent-encoding normalised (w3lib), host in lower case. The trailing slash is kept: some
+    servers answer only the spelling they link to.
+    Raises ValueError for a URL that cannot be parsed (a bad port, a broken IPv6 host)."""
+    url = url.strip()
+    query = urlsplit(url).query
+    if query:
+        names = {kv.split("=", 1)[0] for kv in query.split("&") if kv}
+        tracking = [name for name in names if TRACKING_PARAMETER.match(name)]
+        if tracking:
+            url = url_query_cleaner(url, tracking, remove=True, keep_fragments=False)
+    return canonicalize_url(url, keep_fragments=False)
+
+
+def url_identity(url: str) -> str:
+    """What makes two URLs the same page: ``canonical_url`` without the trailing slash (except
+    the root's) and without a default port. Raises ValueError like ``canonical_url``."""
+    return identity_of_canonical(canonical_url(url))
+
+
+def identity_of_canonical(url: str) -> str:
+    """``url_identity`` of a URL already passed through ``canonical_url`` (saves a second
+    canonicalisation on the hot path of link following)."""
     parts = urlsplit(url)
-    if not parts.query:
-        return urlunsplit(parts._replace(fragment=""))
-    names = {kv.split("=", 1)[0] for kv in parts.query.split("&") if kv}
-    tracking = [name for name in names if TRACKING_PARAMETER.match(name)]
-    if not tracking:
-        return urlunsplit(parts._replace(fragment=""))
-    return url_query_cleaner(url, tracking, remove=True, keep_fragments=False)
-
-
-def normalize_url(url: str) -> str:
-    """The identity of ``url``: lower-case scheme and host, no default port, no fragment, no
-    tracking parameters, sorted query, no trailing slash (except the root)."""
-    canonical = canonicalize_url(strip_tracking(url.strip()))
-    parts = urlsplit(canonical)
+    default = _DEFAULT_PORTS.get(parts.scheme)
     host = (parts.hostname or "").lower()
-    port = parts.port
-    netloc = host if port is None or _DEFAULT_PORTS.get(parts.scheme) == port else f"{host}:{port}"
-    path = parts.path or "/"
-    if len(path) > 1 and path.endswith("/"):
-        path = path.rstrip("/") or "/"
-    return urlunsplit((parts.scheme.lower(), netloc, path, parts.query, ""))
+    netloc = host if parts.port in (None, default) else f"{host}:{parts.port}"
+    path = parts.path.rstrip("/") or "/"
+    return urlunsplit((parts.scheme, netloc, path, parts.query, ""))
+
+
+# The loader's name for the identity an article is stored under: the crawler's, by definition.
+normalize_url = url_identity
 
 
 def same_site(url: str, other: str) -> bool:
