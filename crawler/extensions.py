@@ -5,7 +5,8 @@ finish reason) die with it unless written out. With ``PITBOARD_STATS_FILE`` set,
 extension writes them there when the spider closes, so the flow can tell a crawl that found
 nothing new from a crawl that could not reach the site at all. The process's own peak memory
 is added as ``pitboard/peak_rss_mib`` (``crawler.process_memory``): the parent cannot read it
-from ``RUSAGE_CHILDREN``.
+from ``RUSAGE_CHILDREN``. With the exit code, this file is all the parent learns of the crawl
+(``flows.spider_process.SpiderRun``); the log is only shown to people.
 """
 
 from __future__ import annotations

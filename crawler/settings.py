@@ -5,17 +5,18 @@ ones at the end are read by the raw-page pipeline and the conditional-request mi
 Per-site politeness overrides live in the site descriptions (``crawler/sites.py``).
 """
 
-import os
+from etl.store.settings import load_settings
+
+# Read once: Scrapy imports this module when the crawl starts, and keeps what it finds.
+_environment = load_settings()
 
 BOT_NAME = "pitboard"
 
 SPIDER_MODULES = ["crawler.spiders"]
 NEWSPIDER_MODULE = "crawler.spiders"
 
-# An honest User-Agent that says who we are and where to complain.
-USER_AGENT = os.environ.get(
-    "PITBOARD_USER_AGENT", "Pitboard/0.1 (+https://github.com/pitboard/pitboard)"
-)
+# An honest User-Agent that says who we are and where to complain (PITBOARD_USER_AGENT).
+USER_AGENT = _environment.user_agent
 ROBOTSTXT_OBEY = True
 
 # Politeness: AutoThrottle adapts the delay to each server's latency.
@@ -70,7 +71,7 @@ LOG_LEVEL = "INFO"
 
 # --- Pitboard ----------------------------------------------------------------------------------
 # Where raw pages go: a SQLAlchemy URL (psycopg2); unset means the embedded PostgreSQL.
-PITBOARD_DATABASE_URL = os.environ.get("PITBOARD_DATABASE_URL") or None
+PITBOARD_DATABASE_URL = _environment.database_url
 # The pipeline writes a batch every N pages or every S seconds, whichever comes first.
 PITBOARD_BATCH_SIZE = 100
 PITBOARD_FLUSH_SECONDS = 5.0

@@ -1,16 +1,23 @@
 """The ``crawl_and_clean`` Prefect flow: crawl sites, then clean and load what was fetched.
 
-The flow is thin, as Prefect flows should be: each stage is a task with its own retries and
-timeout, and plain values (database URL, counts) pass between them. Each site is locked in
-PostgreSQL for the whole run, so two runs of one site never overlap, and every site's run is
-recorded in ``crawl_runs`` with its counts.
+The flow brings the database's schema up to date, then takes each site's PostgreSQL lock for the
+whole run (so two runs of one site never overlap; a site another run holds is refused) and records
+the site's run in ``crawl_runs`` as it starts. The sites' spiders run side by side, each in a child
+process (``crawl_site``); as each crawl ends, what it fetched is cleaned and loaded
+(``clean_pages``), even after a failed crawl, and the run's row gets its status and counts. The
+stages are tasks with their own retries and timeouts, and pass typed results (:class:`CrawlResult`,
+``CleanRunStats``, :class:`~flows.report.SiteRun`). The flow ends with a Markdown summary artifact,
+and raises :class:`CrawlFailed` if any site failed or was refused.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from contextlib import ExitStack
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
 
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
@@ -18,21 +25,30 @@ from prefect.runtime import flow_run
 from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 
-from etl.clean_stored import clean_stored_pages
+from etl.clean_stored import CleanRunStats, clean_stored_pages
 from etl.store.database import describe, get_engine, resolve_database_url
 from etl.store.locks import SiteBusy, site_lock
 from etl.store.migrate import ensure_schema
 from etl.store.models import RawPageRow
 from etl.store.runs import finish_run, start_run
-from flows.spider_process import SpiderFailed, run_spider
+from flows.report import SiteRun, site_rows_markdown
+from flows.spider_process import LogLine, SpiderFailed, run_spider
+
+if TYPE_CHECKING:
+    from prefect import Task
+    from prefect.client.schemas.objects import State, TaskRun
 
 CRAWL_TIMEOUT_SECONDS = 6 * 3600
 CLEAN_TIMEOUT_SECONDS = 2 * 3600
 # Retry what a retry can fix: a site or a database that hiccups. Bugs fail at once.
 TRANSIENT = (OperationalError, SpiderFailed, ConnectionError, TimeoutError)
+# What a person reading the flow run's log wants of a spider's: its errors (as warnings: a page
+# that fails does not fail the crawl), and the progress and Pitboard lines of these loggers; not
+# Scrapy's start-up dumps of settings and components, nor a warning per ignored URL.
+PROGRESS_LOGGERS = ("crawler.", "scrapy.core.engine", "scrapy.extensions.logstats")
 
 
-def _retry_transient(task, task_run, state) -> bool:  # type: ignore[no-untyped-def]
+def _retry_transient(task: Task[..., Any], task_run: TaskRun, state: State) -> bool:
     try:
         state.result()
     except TRANSIENT:
@@ -44,6 +60,17 @@ def _retry_transient(task, task_run, state) -> bool:  # type: ignore[no-untyped-
 
 class CrawlFailed(RuntimeError):
     """At least one site's run failed or was refused; the others were still loaded."""
+
+
+@dataclass(frozen=True, slots=True)
+class CrawlResult:
+    """What one site's crawl did."""
+
+    site: str
+    fetched: int  # raw pages stored or refreshed by this crawl
+    responses: int
+    not_modified: int
+    seconds: float
 
 
 @task(retries=3, retry_delay_seconds=[5, 30, 120], retry_condition_fn=_retry_transient)
@@ -63,16 +90,16 @@ def prepare_database(database_url: str | None) -> str:
 )
 def crawl_site(
     site: str, database_url: str, base_url: str | None = None, max_pages: int | None = None
-) -> dict[str, object]:
+) -> CrawlResult:
     """Run the site's spider; pages land in ``raw_pages`` as the spider fetches them."""
     logger = get_run_logger()
     started = datetime.now(UTC)
 
-    def relay(line: str) -> None:
-        if " ERROR" in line or " CRITICAL" in line:
-            logger.warning("[%s] %s", site, line)
-        elif "INFO: Crawled" in line or "INFO: Spider closed" in line or "pitboard" in line:
-            logger.info("[%s] %s", site, line)
+    def relay(line: LogLine) -> None:
+        if line.level >= logging.ERROR:
+            logger.warning("[%s] %s", site, line.text)
+        elif line.level >= logging.INFO and line.logger.startswith(PROGRESS_LOGGERS):
+            logger.log(line.level, "[%s] %s", site, line.text)
 
     run = run_spider(
         site,
@@ -96,13 +123,7 @@ def crawl_site(
         fetched or 0,
         run.seconds,
     )
-    return {
-        "site": site,
-        "fetched": fetched or 0,
-        "responses": run.responses,
-        "not_modified": run.not_modified,
-        "seconds": round(run.seconds, 2),
-    }
+    return CrawlResult(site, fetched or 0, run.responses, run.not_modified, round(run.seconds, 2))
 
 
 @task(
@@ -111,7 +132,7 @@ def crawl_site(
     retry_condition_fn=_retry_transient,
     timeout_seconds=CLEAN_TIMEOUT_SECONDS,
 )
-def clean_pages(database_url: str, sites: list[str], everything: bool = False) -> dict[str, object]:
+def clean_pages(database_url: str, sites: list[str], everything: bool = False) -> CleanRunStats:
     """Clean the stored pages of ``sites`` (all sites if empty) and load the results.
 
     Safe to retry: each batch commits its articles together with its pages' cleaned mark.
@@ -123,16 +144,8 @@ def clean_pages(database_url: str, sites: list[str], everything: bool = False) -
         everything=everything,
         progress=lambda s: logger.info("cleaned %d pages, %d new articles", s.pages, s.load.new),
     )
-    summary = stats.as_dict()
-    logger.info("cleaning of %s done: %s", ", ".join(sites) or "all sites", summary)
-    return summary
-
-
-def _summary_table(rows: list[dict[str, object]]) -> str:
-    columns = ("site", "status", "fetched", "pages", "new", "updated", "duplicates", "failed")
-    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
-    lines += ["| " + " | ".join(str(row.get(c, "")) for c in columns) + " |" for row in rows]
-    return "\n".join(lines)
+    logger.info("cleaning of %s done: %s", ", ".join(sites) or "all sites", stats.as_dict())
+    return stats
 
 
 @flow(name="crawl_and_clean")
@@ -142,8 +155,8 @@ def crawl_and_clean(
     max_pages: int | None = None,
     database_url: str | None = None,
     lock_wait_seconds: float = 0.0,
-) -> dict[str, object]:
-    """Crawl the sites side by side, then clean and load what each fetched.
+) -> list[SiteRun]:
+    """Crawl the sites side by side, then clean and load what each fetched; one row per site.
 
     A site already being crawled by another run is refused after ``lock_wait_seconds``.
     """
@@ -151,7 +164,7 @@ def crawl_and_clean(
     url = prepare_database(database_url)
     engine = get_engine(url)
     logger.info("database: %s", describe(url))
-    rows: list[dict[str, object]] = []
+    rows: list[SiteRun] = []
     problems: list[str] = []
     with ExitStack() as locks:
         running: dict[str, int] = {}
@@ -161,7 +174,7 @@ def crawl_and_clean(
             except SiteBusy as exc:
                 logger.error("%s", exc)
                 problems.append(str(exc))
-                rows.append({"site": site, "status": "refused"})
+                rows.append(SiteRun(site, "refused"))
                 continue
             running[site] = start_run(engine, site, str(flow_run.get_id() or ""))
         futures = {
@@ -171,36 +184,37 @@ def crawl_and_clean(
             for site in running
         }
         for site, future in futures.items():
-            crawl = future.result(raise_on_failure=False)
-            failed_crawl = isinstance(crawl, BaseException)
-            if failed_crawl:
-                logger.error("crawl of %s failed: %s", site, crawl)
-                problems.append(f"crawl of {site} failed: {crawl}")
+            crawl: CrawlResult | BaseException = future.result(raise_on_failure=False)
+            error = None if isinstance(crawl, CrawlResult) else str(crawl)
+            if error is not None:
+                logger.error("crawl of %s failed: %s", site, error)
+                problems.append(f"crawl of {site} failed: {error}")
             # What a failed crawl fetched before failing is cleaned and loaded all the same.
             cleaned = clean_pages(url, [site])
-            fetched = 0 if failed_crawl else int(crawl["fetched"])  # type: ignore[index]
-            status = "failed" if failed_crawl else "completed"
-            counts = {
-                "fetched": fetched,
-                "cleaned": int(cleaned["pages"]),  # type: ignore[call-overload]
-                **{k: int(cleaned[k]) for k in ("new", "updated", "duplicates", "failed")},  # type: ignore[call-overload]
-            }
-            finish_run(
-                engine, running[site], status, counts, None if not failed_crawl else str(crawl)
+            row = SiteRun(
+                site,
+                "completed" if error is None else "failed",
+                fetched=crawl.fetched if isinstance(crawl, CrawlResult) else 0,
+                cleaned=cleaned.pages,
+                new=cleaned.load.new,
+                updated=cleaned.load.updated,
+                duplicates=cleaned.load.duplicates,
+                failed=cleaned.failed,
             )
-            rows.append({"site": site, "status": status, **counts, "pages": counts["cleaned"]})
+            finish_run(engine, running[site], row.status, row.counts(), error)
+            rows.append(row)
     create_markdown_artifact(
-        _summary_table(rows), key="crawl-and-clean-summary", description="Pages and articles"
+        site_rows_markdown(rows), key="crawl-and-clean-summary", description="Pages and articles"
     )
     if problems:
         raise CrawlFailed("; ".join(problems))
-    return {"sites": rows}
+    return rows
 
 
 @flow(name="reclean")
 def reclean(
     sites: Sequence[str] | None = None, everything: bool = True, database_url: str | None = None
-) -> dict[str, object]:
+) -> CleanRunStats:
     """Clean stored raw pages again (after a cleaning improvement) without re-crawling."""
     url = prepare_database(database_url)
     return clean_pages(url, list(sites or []), everything=everything)

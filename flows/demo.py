@@ -34,9 +34,9 @@ def run_demo(articles: int = 40, database_url: str | None = None) -> int:
         base_urls = {name: served.base_url(name) for name in SAMPLE_SITES}
         for name, base in base_urls.items():
             log.info("serving %s at %s", name, base)
-        result = crawl_and_clean(sites=list(SAMPLE_SITES), base_urls=base_urls, database_url=url)
+        site_runs = crawl_and_clean(sites=list(SAMPLE_SITES), base_urls=base_urls, database_url=url)
     print()
-    print(format_site_rows(result["sites"]))  # type: ignore[arg-type]
+    print(format_site_rows(site_runs))
     print(f"\nLoaded into {describe(url)}:")
     with get_engine(url).connect() as conn:
         rows = conn.execute(

@@ -1,26 +1,69 @@
-"""Plain-text summaries of runs, for the terminal."""
+"""What a run reports: one row per site, and the plain-text and Markdown forms people read."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-def format_clean_summary(summary: dict[str, object]) -> str:
+if TYPE_CHECKING:
+    from etl.clean_stored import CleanRunStats
+
+# The columns of crawl_runs that a run fills in, in the order the summaries show them.
+COUNTS = ("fetched", "cleaned", "new", "updated", "duplicates", "failed")
+
+
+@dataclass(frozen=True, slots=True)
+class SiteRun:
+    """One site's result in a ``crawl_and_clean`` run; a refused site has no counts."""
+
+    site: str
+    status: str  # completed, failed or refused
+    fetched: int | None = None  # raw pages stored or refreshed by the crawl
+    cleaned: int | None = None  # pages cleaned after it
+    new: int | None = None
+    updated: int | None = None
+    duplicates: int | None = None
+    failed: int | None = None  # pages that could not be cleaned
+
+    def counts(self) -> dict[str, int]:
+        """The counts that are known, by ``crawl_runs`` column."""
+        values = {name: getattr(self, name) for name in COUNTS}
+        return {name: value for name, value in values.items() if value is not None}
+
+    def cell(self, column: str) -> str:
+        value = getattr(self, column)
+        return "" if value is None else str(value)
+
+
+def format_clean_summary(stats: CleanRunStats) -> str:
     """One line saying what a cleaning run did."""
-    kinds_of = summary.get("kinds") or {}
-    kinds = ", ".join(f"{k}: {v}" for k, v in sorted(dict(kinds_of).items()))  # type: ignore[call-overload]
+    kinds = ", ".join(f"{k}: {v}" for k, v in sorted(stats.kinds.items()))
+    load = stats.load
     return (
-        f"cleaned {summary['pages']} pages in {summary['seconds']}s ({kinds or 'none'}); "
-        f"articles: {summary['new']} new, {summary['updated']} updated, "
-        f"{summary['unchanged']} unchanged, {summary['duplicates']} duplicates; "
-        f"{summary['failed']} failed"
+        f"cleaned {stats.pages} pages in {round(stats.seconds, 2)}s ({kinds or 'none'}); "
+        f"articles: {load.new} new, {load.updated} updated, "
+        f"{load.unchanged} unchanged, {load.duplicates} duplicates; "
+        f"{stats.failed} failed"
     )
 
 
-def format_site_rows(rows: list[dict[str, object]]) -> str:
+def format_site_rows(rows: Sequence[SiteRun]) -> str:
     """The per-site results of a crawl_and_clean run as an aligned table."""
-    columns = ("site", "status", "fetched", "cleaned", "new", "updated", "duplicates", "failed")
-    table = [columns, *[tuple(str(row.get(c, "")) for c in columns) for row in rows]]
+    columns = ("site", "status", *COUNTS)
+    table = [columns, *[tuple(row.cell(c) for c in columns) for row in rows]]
     widths = [max(len(line[i]) for line in table) for i in range(len(columns))]
     return "\n".join(
         "  ".join(value.ljust(width) for value, width in zip(line, widths, strict=True)).rstrip()
         for line in table
     )
+
+
+def site_rows_markdown(rows: Sequence[SiteRun]) -> str:
+    """The same results as a Markdown table, for the flow run's Prefect artifact."""
+    # The artifact has called the cleaned pages "pages" from the start.
+    columns = {"site": "site", "status": "status", "fetched": "fetched", "pages": "cleaned"}
+    columns |= {name: name for name in ("new", "updated", "duplicates", "failed")}
+    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+    lines += ["| " + " | ".join(row.cell(c) for c in columns.values()) + " |" for row in rows]
+    return "\n".join(lines)

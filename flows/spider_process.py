@@ -3,6 +3,11 @@
 Twisted's reactor cannot be restarted inside one process, and inside a Prefect task it fights
 Prefect's logging; ``python -m scrapy crawl`` in a subprocess has neither problem and costs
 about a second and a half. The child writes raw pages straight to the database.
+
+What the parent learns about the crawl comes from the child's exit code and the stats file it
+writes (``crawler.extensions.StatsFile``), read into :class:`SpiderRun`. Its log is for people:
+the parent sets a log format that starts each record with its level and logger name, so a caller
+can choose which lines to show without reading their text.
 """
 
 from __future__ import annotations
@@ -10,21 +15,53 @@ from __future__ import annotations
 import json
 import logging
 import os
+import shlex
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 log = logging.getLogger(__name__)
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+# The child's log format: the record's level and logger for the parent to read, then the line as
+# Scrapy's default LOG_FORMAT prints it, which is what a person is shown.
+LOG_FIELDS = "\t"
+CHILD_LOG_FORMAT = LOG_FIELDS.join(
+    ("%(levelname)s", "%(name)s", "%(asctime)s [%(name)s] %(levelname)s: %(message)s")
+)
+_LEVELS = logging.getLevelNamesMapping()
 
 
 class SpiderFailed(RuntimeError):
     """The spider process exited with an error; the message carries its last log lines."""
+
+
+@dataclass(frozen=True, slots=True)
+class LogLine:
+    """One line of the spider's log, with the level and logger of the record it belongs to.
+
+    A record's further lines (a traceback, a dumped dict) carry that record's level; lines
+    written before any record (Python failing to start) have level NOTSET and no logger.
+    """
+
+    level: int
+    logger: str
+    text: str  # as Scrapy prints it by default
+
+
+def read_log_lines(lines: Iterable[str]) -> Iterator[LogLine]:
+    """The child's output (in CHILD_LOG_FORMAT) as LogLines, line ends stripped."""
+    level, logger = logging.NOTSET, ""
+    for line in lines:
+        text = line.rstrip()
+        fields = text.split(LOG_FIELDS, 2)
+        if len(fields) == 3 and fields[0] in _LEVELS:
+            level, logger, text = _LEVELS[fields[0]], fields[1], fields[2]
+        yield LogLine(level, logger, text)
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,17 +72,21 @@ class SpiderRun:
     log_tail: list[str]
     stats: dict[str, object] = field(default_factory=dict)
 
+    def _count(self, name: str) -> int:
+        value = self.stats.get(name, 0)
+        return int(value) if isinstance(value, int | float) else 0
+
     @property
     def responses(self) -> int:
-        return int(self.stats.get("downloader/response_count", 0))  # type: ignore[call-overload]
+        return self._count("downloader/response_count")
 
     @property
     def not_modified(self) -> int:
-        return int(self.stats.get("downloader/response_status_count/304", 0))  # type: ignore[call-overload]
+        return self._count("downloader/response_status_count/304")
 
     @property
     def download_errors(self) -> int:
-        return int(self.stats.get("downloader/exception_count", 0))  # type: ignore[call-overload]
+        return self._count("downloader/exception_count")
 
     @property
     def peak_rss_mib(self) -> float | None:
@@ -68,6 +109,7 @@ def spider_command(
 ) -> list[str]:
     """The ``scrapy crawl`` command line for ``site``."""
     command = [sys.executable, "-m", "scrapy", "crawl", site, "-s", f"LOG_LEVEL={log_level}"]
+    command += ["-s", f"LOG_FORMAT={CHILD_LOG_FORMAT}"]
     if base_url:
         command += ["-a", f"base_url={base_url}"]
     if max_pages:
@@ -84,7 +126,7 @@ def run_spider(
     base_url: str | None = None,
     max_pages: int | None = None,
     settings: dict[str, str] | None = None,
-    on_line: Callable[[str], None] | None = None,
+    on_line: Callable[[LogLine], None] | None = None,
     timeout: float | None = None,
 ) -> SpiderRun:
     """Crawl ``site`` in a child process, streaming its log lines to ``on_line``.
@@ -110,12 +152,12 @@ def _run(
     settings: dict[str, str],
     base_url: str | None,
     max_pages: int | None,
-    on_line: Callable[[str], None] | None,
+    on_line: Callable[[LogLine], None] | None,
     timeout: float | None,
     stats_file: Path,
 ) -> SpiderRun:
     command = spider_command(site, base_url=base_url, max_pages=max_pages, settings=settings)
-    log.info("crawling %s: %s", site, " ".join(command[1:]))
+    log.info("crawling %s: %s", site, shlex.join(command[1:]))
     started = time.monotonic()
     tail: list[str] = []
     with subprocess.Popen(
@@ -130,9 +172,8 @@ def _run(
     ) as proc:
         assert proc.stdout is not None
         try:
-            for line in proc.stdout:
-                line = line.rstrip()
-                tail = [*tail[-39:], line]
+            for line in read_log_lines(proc.stdout):
+                tail = [*tail[-39:], line.text]
                 if on_line is not None:
                     on_line(line)
                 if timeout is not None and time.monotonic() - started > timeout:

@@ -29,7 +29,7 @@ def test_flow_loads_the_sample_sites_and_records_each_sites_run(
     base_urls = {site: served.base_url(site) for site in SAMPLE_SITES}
     result = crawl_and_clean(sites=SAMPLE_SITES, base_urls=base_urls, database_url=database_url)
 
-    rows = {row["site"]: row for row in result["sites"]}  # type: ignore[union-attr]
+    rows = {row.site: row for row in result}
     assert set(rows) == set(SAMPLE_SITES)
     with Session(engine) as session:
         runs = session.scalars(select(CrawlRunRow)).all()

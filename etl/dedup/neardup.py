@@ -22,7 +22,6 @@ Everything here is pure; :mod:`etl.dedup.neardup_index` keeps the signatures in 
 from __future__ import annotations
 
 import hashlib
-import os
 import re
 import unicodedata
 from collections.abc import Hashable, Sequence
@@ -35,6 +34,8 @@ import numpy as np
 import numpy.typing as npt
 from datasketch import MinHash
 from datasketch.minhash import _fmix
+
+from etl.store.settings import DEFAULT_NEAR_DUP_THRESHOLD, NEAR_DUP_THRESHOLD_ENV, load_settings
 
 # Changing any of these changes every stored signature or band key: a new Alembic revision
 # must then empty the index tables (and the loader re-index the articles).
@@ -50,12 +51,9 @@ BANDS = 32
 ROWS = 4
 assert BANDS * ROWS == NUM_PERM
 
-THRESHOLD_ENV = "PITBOARD_NEAR_DUP_THRESHOLD"
-# Estimated Jaccard similarity of the shingle sets from which a text is a copy of another.
-# Measured with bench/dedup.py --thresholds on 10,000 sample-site articles (200 republished
-# copies): precision and recall are both 1.0 from 0.3 to 0.6; 0.2 links distinct articles and
-# 0.7 misses copies. 0.5 sits in the middle of that range.
-DEFAULT_THRESHOLD = 0.5
+# The configurable threshold's variable and its measured default live with the other settings.
+THRESHOLD_ENV = NEAR_DUP_THRESHOLD_ENV
+DEFAULT_THRESHOLD = DEFAULT_NEAR_DUP_THRESHOLD
 
 Signature = npt.NDArray[np.uint32]
 K = TypeVar("K", bound=Hashable)
@@ -70,13 +68,7 @@ _PERMUTATIONS = MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME).permutation
 
 def threshold_from_env() -> float:
     """The similarity from which a text is a near-duplicate (PITBOARD_NEAR_DUP_THRESHOLD)."""
-    value = os.environ.get(THRESHOLD_ENV, "").strip()
-    if not value:
-        return DEFAULT_THRESHOLD
-    threshold = float(value)
-    if not 0.0 < threshold <= 1.0:
-        raise ValueError(f"{THRESHOLD_ENV} must be in (0, 1], got {value!r}")
-    return threshold
+    return load_settings().near_dup_threshold
 
 
 def words(text: str) -> list[str]:

@@ -17,7 +17,7 @@ from pathlib import Path
 from sqlalchemy import create_engine, make_url
 from sqlalchemy.engine import URL, Engine
 
-from etl.store.settings import database_url_from_env, pitboard_home
+from etl.store.settings import load_settings
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +51,7 @@ def normalize_database_url(url: str) -> str:
 
 
 def _embedded_pgdata() -> Path:
-    home = pitboard_home()
+    home = load_settings().home
     home.mkdir(parents=True, exist_ok=True)
     return home / "pgdata"
 
@@ -62,7 +62,7 @@ def embedded_database_url() -> str:
     # pgserver decides where its lock file lives when it is imported; without a runtime dir it
     # would pick /run/user/<uid>, which does not exist for root on most servers.
     if not os.environ.get("XDG_RUNTIME_DIR"):
-        runtime = pitboard_home() / "run"
+        runtime = load_settings().home / "run"
         runtime.mkdir(parents=True, exist_ok=True)
         runtime.chmod(0o700)
         os.environ["XDG_RUNTIME_DIR"] = str(runtime)
@@ -83,7 +83,7 @@ def embedded_database_url() -> str:
 
 def resolve_database_url(url: str | None = None) -> str:
     """The URL to use: ``url``, else ``PITBOARD_DATABASE_URL``, else the embedded database."""
-    chosen = url or database_url_from_env()
+    chosen = url or load_settings().database_url
     if chosen:
         return normalize_database_url(chosen)
     return embedded_database_url()

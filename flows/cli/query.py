@@ -17,8 +17,11 @@ from dataclasses import asdict
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
+from flows.cli.common import CommandError, UsageError, open_engine
+
 if TYPE_CHECKING:
     from etl.store.search import ArticleDetail, SearchHit, Stats
+    from flows.cli.common import Subparsers
 
 FORMATS = ("table", "jsonl", "csv")
 CSV_COLUMNS = (
@@ -51,8 +54,8 @@ def _positive(value: str) -> int:
     return number
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    """Add this module's subcommands to ``sub``; heavy imports stay inside the commands."""
+def register(sub: Subparsers) -> None:
+    """Add this group's commands to ``sub``."""
     p = sub.add_parser(
         "search",
         help="full-text search of the cleaned articles, with filters",
@@ -87,14 +90,12 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 def cmd_search(args: argparse.Namespace) -> int:
     from etl.store.search import SearchFilters, UnknownEntity, resolve_entity, search
-    from flows.cli import _engine
 
     try:
         series = tuple(resolve_entity("series", name) for name in args.series)
         classes = tuple(resolve_entity("classes", name) for name in args.classes)
     except UnknownEntity as exc:
-        print(f"pitboard search: {exc}", file=sys.stderr)
-        return 2
+        raise UsageError(str(exc)) from None
     filters = SearchFilters(
         site=args.site,
         language=args.lang,
@@ -106,7 +107,7 @@ def cmd_search(args: argparse.Namespace) -> int:
         limit=args.limit,
         include_copies=args.include_copies,
     )
-    hits = search(_engine(args), args.query, filters)
+    hits = search(open_engine(args), args.query, filters)
     if args.format == "jsonl":
         for hit in hits:
             print(json.dumps(asdict(hit), default=_json_value, ensure_ascii=False))
@@ -179,12 +180,10 @@ def format_hits(hits: Sequence[SearchHit]) -> str:
 
 def cmd_show(args: argparse.Namespace) -> int:
     from etl.store.search import show
-    from flows.cli import _engine
 
-    detail = show(_engine(args), args.article_id)
+    detail = show(open_engine(args), args.article_id)
     if detail is None:
-        print(f"no article with id {args.article_id}", file=sys.stderr)
-        return 1
+        raise CommandError(f"no article with id {args.article_id}")
     print(format_detail(detail))
     return 0
 
@@ -243,9 +242,8 @@ def format_detail(detail: ArticleDetail) -> str:
 
 def cmd_stats(args: argparse.Namespace) -> int:
     from etl.store.search import stats
-    from flows.cli import _engine
 
-    print(format_stats(stats(_engine(args))))
+    print(format_stats(stats(open_engine(args))))
     return 0
 
 

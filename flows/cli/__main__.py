@@ -1,0 +1,7 @@
+"""``python -m flows.cli``: the ``pitboard`` command without its installed script."""
+
+import sys
+
+from flows.cli import main
+
+sys.exit(main())

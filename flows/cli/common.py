@@ -1,0 +1,73 @@
+"""What every ``pitboard`` command shares: its logger, its database, Prefect's defaults and errors.
+
+Each command group (``pipeline``, ``sites``, ``database``, ``query``, ``serve``) exposes
+``register(subparsers)``; its commands take the parsed arguments and return an exit code, or raise
+:class:`CommandError` for ``flows.cli.main`` to report. Heavy imports (SQLAlchemy, Prefect, Scrapy)
+stay inside the commands, so that ``pitboard --help`` is quick.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, TypeAlias
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+
+    Subparsers: TypeAlias = argparse._SubParsersAction[argparse.ArgumentParser]
+
+log = logging.getLogger("pitboard")
+
+
+class CommandError(Exception):
+    """The command could not do what was asked, for a reason the message gives.
+
+    Commands raise it rather than print and return a code themselves, so that every error reaches
+    the user the same way: one report by ``main``, no traceback, exit code ``exit_code``.
+    """
+
+    exit_code = 1
+
+
+class UsageError(CommandError):
+    """What was asked cannot be done as asked (an unknown site, a missing server address).
+
+    Exit code 2, as for the command-line mistakes argparse reports itself.
+    """
+
+    exit_code = 2
+
+
+def require_known_sites(names: Sequence[str]) -> None:
+    """UsageError naming those of ``names`` that are not sites Pitboard knows."""
+    from crawler.sites import SITES
+
+    unknown = [name for name in names if name not in SITES]
+    if unknown:
+        raise UsageError(f"unknown site(s): {', '.join(unknown)} (see `pitboard sites`)")
+
+
+def open_engine(args: argparse.Namespace) -> Engine:
+    """The engine of the database ``--database-url`` names (else PITBOARD_DATABASE_URL, else the
+    embedded PostgreSQL), its schema brought to the latest revision if it is behind."""
+    from etl.store.database import describe, get_engine
+    from etl.store.migrate import ensure_schema
+
+    engine = get_engine(args.database_url)
+    log.info("database: %s", describe(engine.url))
+    if ensure_schema(engine):
+        log.info("database schema upgraded to the latest revision")
+    return engine
+
+
+def prefect_defaults() -> None:
+    """Set defaults for Prefect's own settings; call before Prefect is first imported."""
+    # No internet on many servers: Prefect's telemetry would log an error on every start.
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    # The temporary server's first start migrates its database: on a busy two-core machine
+    # that takes longer than Prefect's 20 s default, and the run would fail before it began.
+    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
+    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "INFO")

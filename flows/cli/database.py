@@ -1,0 +1,61 @@
+"""``pitboard db`` and ``pitboard psql``: Pitboard's database itself."""
+
+from __future__ import annotations
+
+import argparse
+from typing import TYPE_CHECKING
+
+from flows.cli.common import open_engine
+
+if TYPE_CHECKING:
+    from flows.cli.common import Subparsers
+
+PSQL = "psql"
+
+
+def register(sub: Subparsers) -> None:
+    """Add this group's commands to ``sub``."""
+    p = sub.add_parser(PSQL, help="open psql on Pitboard's database (args go to psql)")
+    p.add_argument("psql_args", nargs=argparse.REMAINDER, metavar="ARGS")
+    p.set_defaults(func=cmd_psql)
+
+    p = sub.add_parser("db", help="database schema: status or upgrade")
+    p.add_argument("action", choices=["upgrade", "status"])
+    p.set_defaults(func=cmd_db)
+
+
+def split_psql_arguments(argv: list[str]) -> tuple[list[str], list[str]]:
+    """``argv`` cut after ``psql``: psql's own options (-c, -f ...) go to psql untouched, in
+    order, rather than through argparse, which would take them for Pitboard's."""
+    if PSQL not in argv:
+        return argv, []
+    at = argv.index(PSQL)
+    return argv[: at + 1], argv[at + 1 :]
+
+
+def cmd_db(args: argparse.Namespace) -> int:
+    from etl.store.database import describe, get_engine
+    from etl.store.migrate import current_revision, head_revision, upgrade
+
+    engine = get_engine(args.database_url)
+    if args.action == "upgrade":
+        upgrade(engine)
+    current, head = current_revision(engine), head_revision()
+    state = "up to date" if current == head else "behind: run `pitboard db upgrade`"
+    print(f"{describe(engine.url)}\nrevision {current or '(empty)'} (head {head}): {state}")
+    return 0
+
+
+def cmd_psql(args: argparse.Namespace) -> int:
+    import shutil
+    import subprocess
+    from pathlib import Path
+
+    engine = open_engine(args)
+    libpq_url = engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+    psql = shutil.which("psql")
+    if psql is None:  # the embedded server's wheel carries a psql of its own
+        import pgserver
+
+        psql = str(Path(pgserver.__file__).parent / "pginstall" / "bin" / "psql")
+    return subprocess.call([psql, libpq_url, *args.psql_args])

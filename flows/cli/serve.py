@@ -1,0 +1,84 @@
+"""``pitboard serve``: run the scheduled deployments (see ``flows.deployments``) until stopped."""
+
+from __future__ import annotations
+
+import argparse
+import os
+from typing import TYPE_CHECKING
+
+from etl.store.settings import DATABASE_URL_ENV, SITES_ENV, load_settings
+from flows.cli.common import UsageError, log, prefect_defaults, require_known_sites
+
+if TYPE_CHECKING:
+    from flows.cli.common import Subparsers
+
+NO_SERVER_MESSAGE = (
+    "pitboard serve needs a Prefect server: the temporary one a plain flow run starts cannot "
+    "schedule anything. Start one (`prefect server start --host 127.0.0.1 --port 4200`) and set "
+    "PREFECT_API_URL=http://127.0.0.1:4200/api; see 'Scheduling and production' in README.md."
+)
+
+
+def register(sub: Subparsers) -> None:
+    """Add this group's command to ``sub``."""
+    p = sub.add_parser(
+        "serve", help="run the scheduled crawls (one per site) and the nightly re-clean"
+    )
+    p.add_argument(
+        "sites",
+        nargs="*",
+        metavar="SITE",
+        help=f"site names (default: ${SITES_ENV}, else every real site)",
+    )
+    p.add_argument(
+        "--interval",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help="run every SECONDS instead of each site's cron cadence (demos, tests)",
+    )
+    p.add_argument(
+        "--base-url",
+        action="append",
+        metavar="SITE=URL",
+        help="where a site is served (needed for the sample sites; repeatable)",
+    )
+    p.add_argument("--max-pages", type=int, default=None, help="stop each crawl after N pages")
+    p.set_defaults(func=cmd_serve)
+
+
+def parse_base_urls(pairs: list[str] | None) -> dict[str, str]:
+    """``["sample-en=http://127.0.0.1:8001", ...]`` as a mapping; UsageError names a bad pair."""
+    base_urls: dict[str, str] = {}
+    for pair in pairs or []:
+        site, sep, url = pair.partition("=")
+        if not sep or not site or not url:
+            raise UsageError(f"--base-url expects SITE=URL, got {pair!r}")
+        base_urls[site] = url
+    return base_urls
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    """Serve one deployment per site (default: every real site) plus the nightly re-clean."""
+    settings = load_settings()
+    if settings.prefect_api_url is None:
+        raise UsageError(NO_SERVER_MESSAGE)
+    prefect_defaults()
+    from crawler.sites import SITES
+    from flows.deployments import serve_deployments
+
+    sites = args.sites or list(settings.sites)
+    base_urls = parse_base_urls(args.base_url)
+    require_known_sites([*sites, *base_urls])
+    unbound = [s for s in sites if SITES[s].base_url is None and s not in base_urls]
+    if unbound:
+        raise UsageError(f"give the address of {', '.join(unbound)} with --base-url SITE=URL")
+    if args.database_url:
+        # Through the environment, which the flow runs inherit, rather than the deployments'
+        # parameters, which the Prefect UI shows with the password in them.
+        os.environ[DATABASE_URL_ENV] = args.database_url
+    log.info("serving %s on %s", ", ".join(sites) or "every real site", settings.prefect_api_url)
+    serve_deployments(
+        sites or None, interval=args.interval, base_urls=base_urls, max_pages=args.max_pages
+    )
+    return 0
