@@ -34,14 +34,11 @@ import resource
 import sys
 import tempfile
 import time
-import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import create_engine, insert, make_url, text
-from sqlalchemy.engine import Engine
+from sqlalchemy import create_engine, insert, text
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
@@ -49,8 +46,8 @@ sys.path.insert(0, str(REPO))
 from crawler.process_memory import peak_rss_mib  # noqa: E402
 from etl.dedup import neardup  # noqa: E402
 from etl.dedup.neardup_index import add_signatures, find_near_duplicates  # noqa: E402
-from etl.store.migrate import upgrade  # noqa: E402
 from etl.store.models import ArticleRow  # noqa: E402
+from etl.store.scratch import scratch_database  # noqa: E402
 from samplesite import build_sample_sites  # noqa: E402
 
 DEFAULT_URL = "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres"
@@ -198,25 +195,6 @@ def run_fresh_process(url: str, documents: Path, threshold: float, batch_size: i
         return pool.apply(_run_in_child, ((url, documents, threshold, batch_size),))
 
 
-@contextmanager
-def scratch_database(admin_url: str) -> Iterator[str]:
-    """A new database at the head revision, dropped on the way out."""
-    name = f"pitboard_bench_{uuid.uuid4().hex[:10]}"
-    admin: Engine = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = make_url(admin_url).set(database=name).render_as_string(hide_password=False)
-    try:
-        engine = create_engine(url)
-        upgrade(engine)
-        engine.dispose()
-        yield url
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-
 def _floats(value: str) -> list[float]:
     return [float(v) for v in value.split(",") if v]
 
@@ -310,7 +288,7 @@ def main() -> None:
 
     with (
         tempfile.TemporaryDirectory(prefix="pitboard-dedup-") as scratch,
-        scratch_database(args.database_url) as url,
+        scratch_database(args.database_url, "pitboard_bench") as url,
     ):
         if args.thresholds:
             documents = Path(scratch, "threshold-table.jsonl")

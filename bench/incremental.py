@@ -22,44 +22,22 @@ import argparse
 import statistics
 import sys
 import time
-import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from sqlalchemy import create_engine, make_url, text
+from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from etl.clean_stored import clean_stored_pages  # noqa: E402
-from etl.store.migrate import upgrade  # noqa: E402
+from etl.store.scratch import scratch_database  # noqa: E402
 from flows.spider_process import run_spider  # noqa: E402
 from samplesite import serve_sample_sites  # noqa: E402
 from samplesite.server import ServedSites  # noqa: E402
 
 DEFAULT_URL = "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres"
-
-
-@contextmanager
-def scratch_database(admin_url: str) -> Iterator[tuple[str, Engine]]:
-    """A fresh migrated database on the server of ``admin_url``; dropped on exit."""
-    name = f"pitboard_bench_incr_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = make_url(admin_url).set(database=name).render_as_string(hide_password=False)
-    engine = create_engine(url)
-    try:
-        upgrade(engine)
-        yield url, engine
-    finally:
-        engine.dispose()
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def one_pass(label: str, url: str, engine: Engine, served: ServedSites) -> float:
@@ -102,12 +80,14 @@ def main() -> None:
         parser.error("--recrawls must be at least 1")
     with (
         serve_sample_sites(articles=args.articles, seed=args.seed) as served,
-        scratch_database(args.database_url) as (url, engine),
+        scratch_database(args.database_url, "pitboard_bench_incr") as url,
     ):
+        engine = create_engine(url)
         first = one_pass("first crawl ", url, engine, served)
         again = [
             one_pass(f"recrawl {n}   ", url, engine, served) for n in range(1, args.recrawls + 1)
         ]
+        engine.dispose()
     second = statistics.median(again)
     each = ", ".join(f"{t / first:.3f}" for t in again)
     print(

@@ -35,13 +35,11 @@ import pstats
 import random
 import sys
 import time
-import uuid
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import create_engine, make_url, select, text
+from sqlalchemy import create_engine, select, text
 from sqlalchemy.engine import Engine
 
 REPO = Path(__file__).resolve().parent.parent
@@ -56,10 +54,10 @@ from etl.store.articles import (  # noqa: E402
     load_cleaned,
     with_identity,
 )
-from etl.store.migrate import upgrade  # noqa: E402
 from etl.store.models import RawPageRow  # noqa: E402
 from etl.store.pg_copy import copy_into  # noqa: E402
 from etl.store.raw_pages import save_raw_pages  # noqa: E402
+from etl.store.scratch import scratch_database  # noqa: E402
 from samplesite import build_sample_sites  # noqa: E402
 
 DEFAULT_URL = "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres"
@@ -106,9 +104,10 @@ def store_raw_pages(engine: Engine, pages: Sequence[CleanedPage]) -> list[Cleane
     now = datetime.now(UTC)
     for start in range(0, len(pages), 5000):
         chunk = pages[start : start + 5000]
-        save_raw_pages(
-            engine, [RawPage("bench", p.url, p.url, 200, {}, b"<html/>", now) for p in chunk]
-        )
+        with engine.begin() as conn:
+            save_raw_pages(
+                conn, [RawPage("bench", p.url, p.url, 200, {}, b"<html/>", now) for p in chunk]
+            )
     with engine.connect() as conn:
         ids = dict(conn.execute(select(RawPageRow.url, RawPageRow.id)).tuples().all())
     return [CleanedRecord(ids[p.url], "bench", p.url, p) for p in pages]
@@ -127,7 +126,8 @@ def run_loader(engine: Engine, records: Sequence[CleanedRecord], batch: int) -> 
     started = time.perf_counter()
     new = 0
     for start in range(0, len(records), batch):
-        new += load_cleaned(engine, records[start : start + batch]).new
+        with engine.begin() as conn:  # as the cleaning stage loads: a transaction per batch
+            new += load_cleaned(conn, records[start : start + batch]).new
     seconds = time.perf_counter() - started
     assert new == len(records), f"the loader stored {new} of {len(records)} distinct articles"
     return seconds
@@ -178,24 +178,6 @@ def profile_loader(engine: Engine, records: Sequence[CleanedRecord], batch: int)
     stats.sort_stats("tottime").print_stats(15)
 
 
-@contextmanager
-def scratch_database(admin_url: str) -> Iterator[Engine]:
-    """A fresh migrated database on the server of ``admin_url``; dropped on exit."""
-    name = f"pitboard_bench_load_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    engine = create_engine(make_url(admin_url).set(database=name))
-    try:
-        upgrade(engine)
-        yield engine
-    finally:
-        engine.dispose()
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rows", type=int, default=100_000)
@@ -209,7 +191,8 @@ def main() -> None:
     started = time.perf_counter()
     pages = sample_pages(args.rows, args.seed)
     print(f"{len(pages)} distinct articles generated in {time.perf_counter() - started:.1f}s")
-    with scratch_database(args.database_url) as engine:
+    with scratch_database(args.database_url, "pitboard_bench_load") as url:
+        engine = create_engine(url)
         started = time.perf_counter()
         stored = store_raw_pages(engine, pages)
         print(f"raw pages stored (not counted below): {time.perf_counter() - started:.1f}s")
@@ -241,6 +224,7 @@ def main() -> None:
             )
         if args.profile:
             profile_loader(engine, records, batches[0])
+        engine.dispose()
 
 
 if __name__ == "__main__":

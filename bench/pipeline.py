@@ -23,20 +23,19 @@ import threading
 import time
 import urllib.error
 import urllib.request
-import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import trafilatura
-from sqlalchemy import create_engine, func, make_url, select, text
+from sqlalchemy import create_engine, func, select
+from sqlalchemy.engine import Engine
 
 from crawler.process_memory import peak_rss_mib
 from etl.clean_stored import clean_stored_pages
-from etl.store.database import normalize_database_url
-from etl.store.migrate import upgrade
 from etl.store.models import ArticleRow, RawPageRow
+from etl.store.scratch import scratch_database
 from flows.spider_process import run_spider
 from samplesite import serve_sample_sites
 
@@ -86,24 +85,15 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=None, help="cleaning processes")
     args = parser.parse_args()
 
-    admin = create_engine(normalize_database_url(args.database_url), isolation_level="AUTOCOMMIT")
-    name = f"pitboard_bench_{uuid.uuid4().hex[:8]}"
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = make_url(normalize_database_url(args.database_url)).set(database=name)
-    db_url = url.render_as_string(hide_password=False)
-    engine = create_engine(db_url)
-    try:
-        upgrade(engine)
-        return run(args, engine, db_url)
-    finally:
-        engine.dispose()
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with scratch_database(args.database_url, "pitboard_bench") as db_url:
+        engine = create_engine(db_url)
+        try:
+            return run(args, engine, db_url)
+        finally:
+            engine.dispose()
 
 
-def run(args: argparse.Namespace, engine, db_url: str) -> int:  # type: ignore[no-untyped-def]
+def run(args: argparse.Namespace, engine: Engine, db_url: str) -> int:
     print(f"serving {len(SITES)} sample sites of {args.articles} articles each ...", flush=True)
     with serve_sample_sites(articles=args.articles, seed=2017) as served:
         crawl_started = time.perf_counter()

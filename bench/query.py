@@ -24,19 +24,18 @@ import random
 import statistics
 import sys
 import time
-import uuid
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import create_engine, make_url, text
+from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from etl.store.migrate import upgrade  # noqa: E402
 from etl.store.pg_copy import copy_into  # noqa: E402
+from etl.store.scratch import scratch_database  # noqa: E402
 from etl.store.search import SearchFilters, build_ilike_sql, search, search_statement  # noqa: E402
 from samplesite import build_sample_sites  # noqa: E402
 
@@ -159,9 +158,10 @@ def bench(engine: Engine, repeat: int) -> None:
         fts, ilike = [], []
         fts_hits = ilike_hits = 0
         for _ in range(repeat):
-            # As the CLI calls it: with the engine (a pooled connection, its own transaction).
+            # As the CLI calls it: a pooled connection, a transaction of its own.
             started = time.perf_counter()
-            fts_hits = len(search(engine, query, filters))
+            with engine.begin() as conn:
+                fts_hits = len(search(conn, query, filters))
             ms = (time.perf_counter() - started) * 1000
             fts.append(ms)
             ms, ilike_hits = timed(
@@ -198,23 +198,14 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args()
 
-    admin = create_engine(args.database_url, isolation_level="AUTOCOMMIT")
-    name = f"pitboard_bench_query_{uuid.uuid4().hex[:8]}"
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    engine = create_engine(
-        make_url(args.database_url).set(database=name).render_as_string(hide_password=False)
-    )
-    try:
-        upgrade(engine)
-        seconds = load(engine, args.articles, args.seed)
-        print(f"loaded {args.articles} articles in {seconds:.1f}s (COPY, then ANALYZE)\n")
-        bench(engine, args.repeat)
-    finally:
-        engine.dispose()
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with scratch_database(args.database_url, "pitboard_bench_query") as url:
+        engine = create_engine(url)
+        try:
+            seconds = load(engine, args.articles, args.seed)
+            print(f"loaded {args.articles} articles in {seconds:.1f}s (COPY, then ANALYZE)\n")
+            bench(engine, args.repeat)
+        finally:
+            engine.dispose()
     return 0
 
 

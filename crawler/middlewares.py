@@ -117,7 +117,9 @@ class RawPagesStore:
         from etl.store.raw_pages import stored_validators
 
         known: dict[str, KnownPage] = {}
-        for url, final_url, headers, fetched_at in stored_validators(self.engine, site):
+        with self.engine.connect() as conn:
+            stored = stored_validators(conn, site)
+        for url, final_url, headers, fetched_at in stored:
             lowered = {str(k).lower(): str(v) for k, v in headers.items()}
             etag, modified = lowered.get("etag"), lowered.get("last-modified")
             if etag or modified:
@@ -129,7 +131,8 @@ class RawPagesStore:
     def stored_page(self, url: str) -> tuple[dict[str, str], bytes] | None:
         from etl.store.raw_pages import stored_page
 
-        return stored_page(self.engine, url)
+        with self.engine.connect() as conn:
+            return stored_page(conn, url)
 
 
 class ConditionalRequestMiddleware:

@@ -93,7 +93,8 @@ class RawPagePipeline:
             return
         batch, self.buffer = self.buffer, []
         try:
-            changed = save_raw_pages(self.engine, batch)
+            with self.engine.begin() as conn:
+                changed = save_raw_pages(conn, batch)
         except Exception:
             # Nothing of the batch was written (one transaction). Crawling on would only fetch
             # pages that cannot be kept: stop, with a reason the caller can read in the stats.

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import os
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from multiprocessing import get_context
@@ -23,7 +23,7 @@ from etl.clean.cleaner import clean_page, learn_profile
 from etl.clean.content_type import is_html
 from etl.clean.records import CleanedPage, RawPage
 from etl.store.articles import CleanedRecord, LoadStats, load_cleaned, with_identity
-from etl.store.raw_pages import count_pages_to_clean, iter_pages_to_clean, sample_pages
+from etl.store.raw_pages import count_pages_to_clean, pages_to_clean, sample_pages
 
 log = logging.getLogger(__name__)
 
@@ -97,7 +97,8 @@ def site_profile(engine: Engine, site: str, sample: int = PROFILE_SAMPLE) -> Sit
     chrome; learning them per run from the stored pages keeps no hand-kept list of strings.
     Too few pages say nothing reliable: then there is no profile.
     """
-    pages = [p for p in sample_pages(engine, site, sample) if is_cleanable(p)]
+    with engine.connect() as conn:
+        pages = [p for p in sample_pages(conn, site, sample) if is_cleanable(p)]
     if len(pages) < MIN_PROFILE_PAGES:
         return None
     profile = learn_profile(site, ((p.body, p.final_url) for p in pages))
@@ -105,6 +106,31 @@ def site_profile(engine: Engine, site: str, sample: int = PROFILE_SAMPLE) -> Sit
         "%s: learned %d recurring lines from %d pages", site, len(profile.recurring), len(pages)
     )
     return profile
+
+
+def iter_pages_to_clean(
+    engine: Engine,
+    sites: Sequence[str] | None = None,
+    *,
+    everything: bool = False,
+    batch_size: int = 200,
+) -> Iterator[list[RawPage]]:
+    """Yield batches of stored pages waiting for cleaning (or all of them, to re-clean).
+
+    Each batch is read on a connection of its own, by ascending id: no transaction stays open
+    while a batch is cleaned, pages stored meanwhile are picked up, and memory stays bounded
+    whatever the table size.
+    """
+    last_id = 0
+    while True:
+        with engine.connect() as conn:
+            batch = pages_to_clean(
+                conn, sites, after_id=last_id, everything=everything, limit=batch_size
+            )
+        if not batch:
+            return
+        last_id = batch[-1].id or 0
+        yield batch
 
 
 def default_workers() -> int:
@@ -135,8 +161,10 @@ def clean_stored_pages(
     stats = CleanRunStats()
     started = time.perf_counter()
     workers = default_workers() if workers is None else workers
-    if workers > 1 and not everything and count_pages_to_clean(engine, sites) < 4 * batch_size:
-        workers = 1  # starting worker processes costs more than a few batches take
+    if workers > 1 and not everything:
+        with engine.connect() as conn:
+            if count_pages_to_clean(conn, sites) < 4 * batch_size:
+                workers = 1  # starting worker processes costs more than a few batches take
     loader = _BatchLoader(engine, stats, load_batch_size, progress)
     executor: Executor | None = None
     pending = []
@@ -194,7 +222,8 @@ class _BatchLoader:
             return
         records, self.records = self.records, []
         started = time.perf_counter()
-        self.stats.load.add(load_cleaned(self.engine, records))
+        with self.engine.begin() as conn:  # a batch is loaded whole or not at all
+            self.stats.load.add(load_cleaned(conn, records))
         self.stats.load_seconds += time.perf_counter() - started
         self.stats.pages += len(records)
         for record in records:

@@ -22,14 +22,13 @@ from typing import TYPE_CHECKING, Any
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.runtime import flow_run
-from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 
 from etl.clean_stored import CleanRunStats, clean_stored_pages
 from etl.store.database import describe, get_engine, resolve_database_url
 from etl.store.locks import SiteBusy, site_lock
 from etl.store.migrate import ensure_schema
-from etl.store.models import RawPageRow
+from etl.store.raw_pages import count_fetched_since
 from etl.store.runs import finish_run, start_run
 from flows.report import SiteRun, site_rows_markdown
 from flows.spider_process import LogLine, SpiderFailed, run_spider
@@ -110,11 +109,7 @@ def crawl_site(
         timeout=CRAWL_TIMEOUT_SECONDS,
     )
     with get_engine(database_url).connect() as conn:
-        fetched = conn.scalar(
-            select(func.count())
-            .select_from(RawPageRow)
-            .where(RawPageRow.site == site, RawPageRow.fetched_at >= started)
-        )
+        fetched = count_fetched_since(conn, site, started)
     logger.info(
         "%s: %d responses (%d not modified), %d pages stored or refreshed in %.1fs",
         site,
@@ -176,7 +171,8 @@ def crawl_and_clean(
                 problems.append(str(exc))
                 rows.append(SiteRun(site, "refused"))
                 continue
-            running[site] = start_run(engine, site, str(flow_run.get_id() or ""))
+            with engine.begin() as conn:  # committed now: a crashed run stays visible
+                running[site] = start_run(conn, site, str(flow_run.get_id() or ""))
         futures = {
             site: crawl_site.submit(
                 site, url, base_url=(base_urls or {}).get(site), max_pages=max_pages
@@ -201,7 +197,8 @@ def crawl_and_clean(
                 duplicates=cleaned.load.duplicates,
                 failed=cleaned.failed,
             )
-            finish_run(engine, running[site], row.status, row.counts(), error)
+            with engine.begin() as conn:
+                finish_run(conn, running[site], row.status, row.counts(), error)
             rows.append(row)
     create_markdown_artifact(
         site_rows_markdown(rows), key="crawl-and-clean-summary", description="Pages and articles"

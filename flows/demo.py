@@ -9,10 +9,8 @@ from __future__ import annotations
 
 import logging
 
-from sqlalchemy import func, select
-
+from etl.store.articles import count_by_site_and_kind, latest_titles
 from etl.store.database import describe, get_engine, resolve_database_url
-from etl.store.models import ArticleRow
 from flows.crawl_and_clean import crawl_and_clean
 from flows.report import format_site_rows
 from samplesite import serve_sample_sites
@@ -39,19 +37,10 @@ def run_demo(articles: int = 40, database_url: str | None = None) -> int:
     print(format_site_rows(site_runs))
     print(f"\nLoaded into {describe(url)}:")
     with get_engine(url).connect() as conn:
-        rows = conn.execute(
-            select(ArticleRow.site, ArticleRow.kind, func.count())
-            .group_by(ArticleRow.site, ArticleRow.kind)
-            .order_by(ArticleRow.site, ArticleRow.kind)
-        ).all()
-        for site, kind, count in rows:
-            print(f"  {site:<12} {kind:<8} {count:>6}")
-        latest = conn.execute(
-            select(ArticleRow.site, ArticleRow.title)
-            .where(ArticleRow.kind == "article")
-            .order_by(ArticleRow.published_at.desc().nulls_last())
-            .limit(5)
-        ).all()
+        counts = count_by_site_and_kind(conn)
+        latest = latest_titles(conn, 5)
+    for site, kind, count in counts:
+        print(f"  {site:<12} {kind:<8} {count:>6}")
     print("\nLatest articles:")
     for site, title in latest:
         print(f"  [{site}] {title}")

@@ -8,13 +8,12 @@ it falls back to the embedded PostgreSQL that Pitboard itself ships, in a tempor
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
-from sqlalchemy import create_engine, make_url, text
+from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 
@@ -67,27 +66,14 @@ def admin_url(tmp_path_factory: pytest.TempPathFactory) -> str:
 @pytest.fixture(scope="session")
 def test_database_url(admin_url: str) -> Iterator[str]:
     """A database of its own for this test session, at the head migration; dropped at the end."""
-    from etl.store.database import normalize_database_url
-    from etl.store.migrate import upgrade
+    from etl.store.database import dispose_engines
+    from etl.store.scratch import scratch_database
 
-    name = f"pitboard_test_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(normalize_database_url(admin_url), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = make_url(normalize_database_url(admin_url)).set(database=name)
-    rendered = url.render_as_string(hide_password=False)
-    engine = create_engine(rendered)
-    upgrade(engine)
-    engine.dispose()
-    try:
-        yield rendered
-    finally:
-        from etl.store.database import dispose_engines
-
-        dispose_engines()
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with scratch_database(admin_url, "pitboard_test") as url:
+        try:
+            yield url
+        finally:
+            dispose_engines()
 
 
 @pytest.fixture

@@ -17,7 +17,6 @@ import subprocess
 import sys
 import threading
 import time
-import uuid
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -26,10 +25,11 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from sqlalchemy import create_engine, make_url, text
+from sqlalchemy import create_engine, text
 
 from etl.clean.records import RawPage
 from etl.dedup.urls import normalize_url
+from etl.store.scratch import scratch_database
 
 ROOT = Path(__file__).resolve().parent.parent
 SITE = "sample-en"
@@ -409,17 +409,8 @@ def test_a_recrawl_still_finds_a_new_article(first_crawl: Crawl, recrawls: Recra
 def test_a_database_that_refuses_pages_stops_the_crawl(
     tiny: tuple[TinySite, TinySite], admin_url: str
 ) -> None:
-    name = f"pitboard_noschema_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        no_tables = make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+    with scratch_database(admin_url, "pitboard_noschema", migrate=False) as no_tables:
         process = run_crawl(tiny[0].base, no_tables, "-s", "PITBOARD_BATCH_SIZE=1")
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
     assert "'finish_reason': 'pitboard_storage_failed'" in process.stderr
     assert "could not store 1 raw pages" in process.stderr
 

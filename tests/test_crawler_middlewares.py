@@ -66,19 +66,20 @@ def test_a_request_to_another_port_of_the_same_host_is_dropped() -> None:
 
 @pytest.fixture
 def middleware(database_url: str, engine: Engine) -> ConditionalRequestMiddleware:
-    save_raw_pages(
-        engine,
-        [
-            stored(ARTICLE, b"<p>a</p>", ETag='"a1"', **{"Last-Modified": MODIFIED}),
-            stored(LISTING, LISTING_BODY, ETag='"l1"'),
-            stored(
-                f"{BASE}/index.php?id=5",
-                b"<p>moved</p>",
-                final_url=f"{BASE}/news/2025/01/05/moved-5",
-                ETag='"m5"',
-            ),
-        ],
-    )
+    with engine.begin() as conn:
+        save_raw_pages(
+            conn,
+            [
+                stored(ARTICLE, b"<p>a</p>", ETag='"a1"', **{"Last-Modified": MODIFIED}),
+                stored(LISTING, LISTING_BODY, ETag='"l1"'),
+                stored(
+                    f"{BASE}/index.php?id=5",
+                    b"<p>moved</p>",
+                    final_url=f"{BASE}/news/2025/01/05/moved-5",
+                    ETag='"m5"',
+                ),
+            ],
+        )
     spider, crawler = spider_and_crawler(
         PITBOARD_DATABASE_URL=database_url,
         PITBOARD_PAGE_STORE="crawler.middlewares.RawPagesStore",
@@ -143,5 +144,6 @@ def test_a_changed_page_passes_through(middleware: ConditionalRequestMiddleware)
 
 
 def test_the_store_only_knows_pages_with_validators(database_url: str, engine: Engine) -> None:
-    save_raw_pages(engine, [stored(ARTICLE, b"<p>a</p>")])
+    with engine.begin() as conn:
+        save_raw_pages(conn, [stored(ARTICLE, b"<p>a</p>")])
     assert RawPagesStore(database_url).known_pages("sample-en") == {}

@@ -54,7 +54,8 @@ def store_article_pages(engine: Engine) -> set[str]:
                 RawPage(site.name, url, url, 200, dict(response.headers), response.body, now)
             )
             urls.add(normalize_url(url))
-    save_raw_pages(engine, pages)
+    with engine.begin() as conn:
+        save_raw_pages(conn, pages)
     return urls
 
 

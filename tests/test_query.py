@@ -15,7 +15,7 @@ from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import create_engine, text, update
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection
 
 from etl.clean_stored import clean_stored_pages
 from etl.store.models import RawPageRow
@@ -44,9 +44,11 @@ def load_sample_sites(url: str, served: ServedSites) -> None:
     with engine.begin() as conn:
         conn.execute(text(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY CASCADE"))
     for site in SAMPLE_SITES:
-        run = start_run(engine, site)
+        with engine.begin() as conn:
+            run = start_run(conn, site)
         run_spider(site, database_url=url, base_url=served.base_url(site))
-        finish_run(engine, run, "completed", {"fetched": 1})
+        with engine.begin() as conn:
+            finish_run(conn, run, "completed", {"fetched": 1})
     clean_stored_pages(engine, workers=1)
     edits = [t.updated for t in served.truth(2) if t.edited and t.updated is not None]
     with engine.begin() as conn:  # the first crawl happened before the edits (see test_incremental)
@@ -69,9 +71,11 @@ def loaded_url(test_database_url: str, served: ServedSites) -> str:
 
 
 @pytest.fixture
-def db(loaded_url: str) -> Iterator[Engine]:
+def db(loaded_url: str) -> Iterator[Connection]:
+    """A connection to the loaded database; its transaction is rolled back after the test."""
     engine = create_engine(loaded_url)
-    yield engine
+    with engine.connect() as conn:
+        yield conn
     engine.dispose()
 
 
@@ -84,31 +88,31 @@ def run_cli(capsys: pytest.CaptureFixture[str], url: str, *args: str) -> tuple[i
 # --- search: matching -------------------------------------------------------------------
 
 
-def test_an_unaccented_word_finds_its_accented_spelling(db: Engine) -> None:
+def test_an_unaccented_word_finds_its_accented_spelling(db: Connection) -> None:
     hits = search(db, "Portimao")
     assert hits and all("Portimão" in (h.title or "") + h.snippet for h in hits)
     assert {h.id for h in search(db, "resiste")} == {h.id for h in search(db, "résiste")} != set()
 
 
-def test_the_snippet_keeps_the_accents_and_highlights_the_match(db: Engine) -> None:
+def test_the_snippet_keeps_the_accents_and_highlights_the_match(db: Connection) -> None:
     hit = search(db, "Portimao")[0]
     assert "**Portimão**" in hit.snippet
 
 
-def test_french_words_match_their_other_forms(db: Engine) -> None:
+def test_french_words_match_their_other_forms(db: Connection) -> None:
     singular = search(db, "victoire", SearchFilters(language="fr", limit=100))
     plural = search(db, "victoires", SearchFilters(language="fr", limit=100))
     assert singular and {h.id for h in singular} == {h.id for h in plural}
 
 
-def test_english_words_match_their_other_forms(db: Engine) -> None:
+def test_english_words_match_their_other_forms(db: Connection) -> None:
     english = SearchFilters(language="en", limit=100)
     hits = search(db, "win", english)
     assert any("**winning**" in h.snippet.lower() for h in hits)
     assert {h.id for h in hits} == {h.id for h in search(db, "wins", english)}
 
 
-def test_results_are_ranked_best_first(db: Engine) -> None:
+def test_results_are_ranked_best_first(db: Connection) -> None:
     hits = search(db, "Eurointernational", SearchFilters(limit=50))
     ranks = [h.rank for h in hits]
     assert len(hits) > 1 and ranks == sorted(ranks, reverse=True)
@@ -124,14 +128,13 @@ def test_results_are_ranked_best_first(db: Engine) -> None:
     ],
 )
 def test_both_ways_of_collecting_the_newest_matches_agree(
-    db: Engine, query: str, filters: SearchFilters
+    db: Connection, query: str, filters: SearchFilters
 ) -> None:
     """Walking the published_at index and sorting the GIN matches pick the same window."""
     results = []
-    with db.connect() as conn:
-        for newest_walk in (True, False):
-            sql, params = build_search_sql(query, filters, newest_walk=newest_walk)
-            results.append([(r.id, r.rank) for r in conn.execute(text(sql), params)])
+    for newest_walk in (True, False):
+        sql, params = build_search_sql(query, filters, newest_walk=newest_walk)
+        results.append([(r.id, r.rank) for r in db.execute(text(sql), params)])
     assert results[0] and results[0] == results[1]
 
 
@@ -146,22 +149,20 @@ def test_the_walk_is_chosen_for_frequent_words_only() -> None:
     assert prefer_newest_walk(10, 10, 0, 500), "no statistics: the planner decides"
 
 
-def test_a_query_full_of_sql_metacharacters_is_only_text(db: Engine) -> None:
+def test_a_query_full_of_sql_metacharacters_is_only_text(db: Connection) -> None:
     assert isinstance(search(db, METACHARACTERS), list)
-    with db.connect() as conn:
-        assert conn.scalar(text("SELECT count(*) FROM articles")) > 0
+    assert db.scalar(text("SELECT count(*) FROM articles")) > 0
 
 
-def test_a_query_of_stop_words_or_punctuation_finds_nothing(db: Engine) -> None:
+def test_a_query_of_stop_words_or_punctuation_finds_nothing(db: Connection) -> None:
     assert search(db, "the") == []
     assert search(db, "!!! ---") == []
 
 
-def test_copies_are_left_out_unless_asked_for(db: Engine) -> None:
-    with db.connect() as conn:
-        copy_id, title = conn.execute(
-            text("SELECT id, title FROM articles WHERE duplicate_of IS NOT NULL LIMIT 1")
-        ).one()
+def test_copies_are_left_out_unless_asked_for(db: Connection) -> None:
+    copy_id, title = db.execute(
+        text("SELECT id, title FROM articles WHERE duplicate_of IS NOT NULL LIMIT 1")
+    ).one()
     query = f'"{title}"'
     assert copy_id not in {h.id for h in search(db, query, SearchFilters(limit=100))}
     everything = SearchFilters(limit=100, include_copies=True)
@@ -171,17 +172,17 @@ def test_copies_are_left_out_unless_asked_for(db: Engine) -> None:
 # --- search: filters --------------------------------------------------------------------
 
 
-def test_site_filter(db: Engine) -> None:
+def test_site_filter(db: Connection) -> None:
     hits = search(db, "", SearchFilters(site="sample-en", limit=100))
     assert hits and {h.site for h in hits} == {"sample-en"}
 
 
-def test_language_filter(db: Engine) -> None:
+def test_language_filter(db: Connection) -> None:
     hits = search(db, "Le Mans", SearchFilters(language="en", limit=100))
     assert hits and {h.language for h in hits} == {"en"}
 
 
-def test_date_filters_include_both_days(db: Engine) -> None:
+def test_date_filters_include_both_days(db: Connection) -> None:
     hits = search(db, "", SearchFilters(limit=200))
     day = hits[len(hits) // 2].published_at.date()
     on_day = search(db, "", SearchFilters(since=day, until=day, limit=200))
@@ -191,17 +192,17 @@ def test_date_filters_include_both_days(db: Engine) -> None:
     assert search(db, "", SearchFilters(until=date(1990, 1, 1))) == []
 
 
-def test_series_and_class_filters_need_all_values(db: Engine) -> None:
+def test_series_and_class_filters_need_all_values(db: Connection) -> None:
     hits = search(db, "", SearchFilters(series=("WEC",), classes=("LMP2",), limit=100))
     assert hits and all("WEC" in h.series and "LMP2" in h.classes for h in hits)
 
 
-def test_kind_filter(db: Engine) -> None:
+def test_kind_filter(db: Connection) -> None:
     hits = search(db, "", SearchFilters(kind="gallery", limit=100))
     assert hits and {h.kind for h in hits} == {"gallery"}
 
 
-def test_limit(db: Engine) -> None:
+def test_limit(db: Connection) -> None:
     assert len(search(db, "", SearchFilters(limit=3))) == 3
 
 
@@ -282,11 +283,10 @@ def test_cli_show_prints_metadata_text_copies_urls_and_versions(capsys, loaded_u
     assert code == 0 and "earlier versions: 0" not in out and "  v1  " in out
 
 
-def test_show_links_a_copy_to_its_original(db: Engine) -> None:
-    with db.connect() as conn:
-        copy_id, original_id = conn.execute(
-            text("SELECT id, duplicate_of FROM articles WHERE duplicate_of > 0 LIMIT 1")
-        ).one()
+def test_show_links_a_copy_to_its_original(db: Connection) -> None:
+    copy_id, original_id = db.execute(
+        text("SELECT id, duplicate_of FROM articles WHERE duplicate_of > 0 LIMIT 1")
+    ).one()
     copy = show(db, copy_id)
     assert copy is not None and copy.original is not None and copy.original["id"] == original_id
     original = show(db, original_id)
@@ -298,11 +298,10 @@ def test_cli_show_of_a_missing_id(capsys, loaded_url: str) -> None:
     assert code == 1 and "no article with id 999999" in err
 
 
-def test_stats_count_what_is_stored(db: Engine) -> None:
+def test_stats_count_what_is_stored(db: Connection) -> None:
     s = stats(db)
-    with db.connect() as conn:
-        total = conn.scalar(text("SELECT count(*) FROM articles"))
-        copies = conn.scalar(text("SELECT count(*) FROM articles WHERE duplicate_of IS NOT NULL"))
+    total = db.scalar(text("SELECT count(*) FROM articles"))
+    copies = db.scalar(text("SELECT count(*) FROM articles WHERE duplicate_of IS NOT NULL"))
     assert (s.total, s.duplicates, s.stories) == (total, copies, total - copies)
     assert copies > 0
     assert {site for site, _ in s.per_site} == set(SAMPLE_SITES)

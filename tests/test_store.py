@@ -8,7 +8,8 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
 from etl.clean.records import CleanedPage, PageMetadata, RawPage, Teaser
-from etl.store.articles import CleanedRecord, load_cleaned
+from etl.clean_stored import iter_pages_to_clean
+from etl.store.articles import CleanedRecord, LoadStats, load_cleaned
 from etl.store.models import (
     ArticleRow,
     ArticleUrlRow,
@@ -16,9 +17,21 @@ from etl.store.models import (
     ListingTeaserRow,
     RawPageRow,
 )
-from etl.store.raw_pages import iter_pages_to_clean, save_raw_pages
+from etl.store.raw_pages import save_raw_pages
 
 T0 = datetime(2026, 6, 10, 12, 0, tzinfo=UTC)
+
+
+def save(engine: Engine, pages: list[RawPage]) -> int:
+    """Store raw pages as the crawler's pipeline does: one transaction per batch."""
+    with engine.begin() as conn:
+        return save_raw_pages(conn, pages)
+
+
+def load(engine: Engine, records: list[CleanedRecord]) -> LoadStats:
+    """Load cleaned records as the cleaning stage does: one transaction per batch."""
+    with engine.begin() as conn:
+        return load_cleaned(conn, records)
 
 
 def raw(url: str, body: bytes = b"<html>x</html>", at: datetime = T0, status: int = 200) -> RawPage:
@@ -32,8 +45,8 @@ def article(url: str, body: str, kind: str = "article", canonical: str | None = 
 
 def test_saving_the_same_pages_twice_stores_each_once(engine: Engine) -> None:
     pages = [raw("http://a.test/1"), raw("http://a.test/2")]
-    assert save_raw_pages(engine, pages) == 2
-    assert save_raw_pages(engine, pages) == 0
+    assert save(engine, pages) == 2
+    assert save(engine, pages) == 0
     with engine.connect() as conn:
         assert conn.scalar(select(RawPageRow.id).where(RawPageRow.url == "http://a.test/2"))
         assert len(conn.execute(select(RawPageRow.id)).all()) == 2
@@ -42,9 +55,9 @@ def test_saving_the_same_pages_twice_stores_each_once(engine: Engine) -> None:
 def test_unchanged_refetch_keeps_page_cleaned_but_changed_one_is_queued_again(
     engine: Engine,
 ) -> None:
-    save_raw_pages(engine, [raw("http://a.test/1"), raw("http://a.test/2")])
+    save(engine, [raw("http://a.test/1"), raw("http://a.test/2")])
     batches = list(iter_pages_to_clean(engine))
-    load_cleaned(
+    load(
         engine,
         [
             CleanedRecord(p.id, p.site, p.final_url, article(p.url, f"text {p.id}"))
@@ -54,7 +67,7 @@ def test_unchanged_refetch_keeps_page_cleaned_but_changed_one_is_queued_again(
     assert list(iter_pages_to_clean(engine)) == []
 
     later = T0 + timedelta(hours=1)
-    changed = save_raw_pages(
+    changed = save(
         engine,
         [raw("http://a.test/1", at=later), raw("http://a.test/2", b"<html>new</html>", later)],
     )
@@ -69,7 +82,7 @@ def test_unchanged_refetch_keeps_page_cleaned_but_changed_one_is_queued_again(
 
 
 def test_articles_are_stored_once_by_url_and_by_text(engine: Engine) -> None:
-    save_raw_pages(engine, [raw(f"http://a.test/{i}") for i in range(4)])
+    save(engine, [raw(f"http://a.test/{i}") for i in range(4)])
     ids = [p.id for batch in iter_pages_to_clean(engine) for p in batch]
     records = [
         CleanedRecord(ids[0], "site-a", "http://a.test/0", article("http://a.test/0", "Body one")),
@@ -80,9 +93,9 @@ def test_articles_are_stored_once_by_url_and_by_text(engine: Engine) -> None:
         # a listing never becomes an article
         CleanedRecord(ids[3], "site-a", "http://a.test/3", article("u", "teasers", "listing")),
     ]
-    stats = load_cleaned(engine, records)
+    stats = load(engine, records)
     assert (stats.new, stats.duplicates, stats.not_articles) == (1, 2, 1)
-    again = load_cleaned(engine, records)
+    again = load(engine, records)
     assert (again.new, again.unchanged) == (0, 1)
     with engine.connect() as conn:
         rows = conn.execute(select(ArticleRow.url, ArticleRow.kind)).all()
@@ -90,12 +103,10 @@ def test_articles_are_stored_once_by_url_and_by_text(engine: Engine) -> None:
 
 
 def test_changed_text_updates_the_article_in_place(engine: Engine) -> None:
-    save_raw_pages(engine, [raw("http://a.test/1")])
+    save(engine, [raw("http://a.test/1")])
     (page,) = next(iter_pages_to_clean(engine))
-    load_cleaned(engine, [CleanedRecord(page.id, page.site, page.url, article(page.url, "First"))])
-    stats = load_cleaned(
-        engine, [CleanedRecord(page.id, page.site, page.url, article(page.url, "Second"))]
-    )
+    load(engine, [CleanedRecord(page.id, page.site, page.url, article(page.url, "First"))])
+    stats = load(engine, [CleanedRecord(page.id, page.site, page.url, article(page.url, "Second"))])
     assert stats.updated == 1
     with engine.connect() as conn:
         assert conn.execute(select(ArticleRow.text)).scalars().all() == ["Second"]
@@ -104,18 +115,16 @@ def test_changed_text_updates_the_article_in_place(engine: Engine) -> None:
 
 
 def test_every_url_a_story_was_seen_under_points_to_it(engine: Engine) -> None:
-    save_raw_pages(engine, [raw("http://a.test/1"), raw("http://a.test/1?utm_source=x&p=1")])
+    save(engine, [raw("http://a.test/1"), raw("http://a.test/1?utm_source=x&p=1")])
     first, second = next(iter_pages_to_clean(engine))
-    load_cleaned(
+    load(
         engine,
         [
             CleanedRecord(first.id, "site-a", first.url, article(first.url, "Same body")),
             CleanedRecord(second.id, "site-a", second.url, article(second.url, "Same body")),
         ],
     )
-    load_cleaned(
-        engine, [CleanedRecord(second.id, "site-a", second.url, article(second.url, "Same body"))]
-    )
+    load(engine, [CleanedRecord(second.id, "site-a", second.url, article(second.url, "Same body"))])
     with engine.connect() as conn:
         (article_id,) = conn.execute(select(ArticleRow.id)).scalars().all()
         urls = conn.execute(select(ArticleUrlRow.url, ArticleUrlRow.article_id)).all()
@@ -123,7 +132,7 @@ def test_every_url_a_story_was_seen_under_points_to_it(engine: Engine) -> None:
 
 
 def test_listing_teasers_are_kept_as_hints(engine: Engine) -> None:
-    save_raw_pages(engine, [raw("http://a.test/news/")])
+    save(engine, [raw("http://a.test/news/")])
     (page,) = next(iter_pages_to_clean(engine))
     listing = CleanedPage(
         url=page.url,
@@ -131,7 +140,7 @@ def test_listing_teasers_are_kept_as_hints(engine: Engine) -> None:
         teasers=[Teaser("http://a.test/story?utm_medium=x", "A story cut...", "It began...")],
     )
     for _ in range(2):
-        load_cleaned(engine, [CleanedRecord(page.id, page.site, page.url, listing)])
+        load(engine, [CleanedRecord(page.id, page.site, page.url, listing)])
     with engine.connect() as conn:
         rows = conn.execute(select(ListingTeaserRow.target_url, ListingTeaserRow.title)).all()
         assert conn.scalar(select(ArticleRow.id)) is None
@@ -139,10 +148,10 @@ def test_listing_teasers_are_kept_as_hints(engine: Engine) -> None:
 
 
 def test_canonical_link_on_the_same_site_names_the_article(engine: Engine) -> None:
-    save_raw_pages(engine, [raw("http://a.test/amp/1")])
+    save(engine, [raw("http://a.test/amp/1")])
     (page,) = next(iter_pages_to_clean(engine))
     cleaned = article(page.url, "Body", canonical="http://a.test/news/1/")
-    load_cleaned(engine, [CleanedRecord(page.id, page.site, page.final_url, cleaned)])
+    load(engine, [CleanedRecord(page.id, page.site, page.final_url, cleaned)])
     with engine.connect() as conn:
         assert conn.scalar(select(ArticleRow.url)) == "http://a.test/news/1"
 
@@ -156,16 +165,14 @@ REPORT = (
 
 
 def test_a_copy_loaded_before_its_original_ends_up_pointing_to_it(engine: Engine) -> None:
-    save_raw_pages(engine, [raw("http://b.test/copy"), raw("http://a.test/original")])
+    save(engine, [raw("http://b.test/copy"), raw("http://a.test/original")])
     copy_page, original_page = next(iter_pages_to_clean(engine))
     copy = article(copy_page.url, "Republished. " + REPORT + " Source: press release.")
     copy.metadata.published_at = T0 + timedelta(days=1)
     original = article(original_page.url, REPORT)
     original.metadata.published_at = T0
-    load_cleaned(engine, [CleanedRecord(copy_page.id, "b", copy_page.url, copy)])
-    stats = load_cleaned(
-        engine, [CleanedRecord(original_page.id, "a", original_page.url, original)]
-    )
+    load(engine, [CleanedRecord(copy_page.id, "b", copy_page.url, copy)])
+    stats = load(engine, [CleanedRecord(original_page.id, "a", original_page.url, original)])
     assert stats.near_duplicates == 1
     with engine.connect() as conn:
         rows = dict(conn.execute(select(ArticleRow.url, ArticleRow.duplicate_of)).tuples().all())
@@ -178,7 +185,7 @@ def test_a_copy_loaded_before_its_original_ends_up_pointing_to_it(engine: Engine
 
 def test_articles_keep_every_character_through_the_bulk_load(engine: Engine) -> None:
     """Articles travel by COPY: tabs, backslashes, quotes and braces must survive it."""
-    save_raw_pages(engine, [raw("http://a.test/odd")])
+    save(engine, [raw("http://a.test/odd")])
     page = next(iter_pages_to_clean(engine))[0]
     body = 'Col1\tcol2 \\N \\ back\\slash\n\n"Quoted" {brace}, accents é 🏁\r\nend'
     cleaned = CleanedPage(
@@ -192,7 +199,7 @@ def test_articles_keep_every_character_through_the_bulk_load(engine: Engine) -> 
         ),
         text=body,
     )
-    load_cleaned(engine, [CleanedRecord(page.id, page.site, page.final_url, cleaned)])
+    load(engine, [CleanedRecord(page.id, page.site, page.final_url, cleaned)])
     with engine.connect() as conn:
         row = conn.execute(
             select(

@@ -1,8 +1,11 @@
-"""Loaders: write cleaned articles to PostgreSQL, idempotently (raw pages: ``etl.store.raw_pages``).
+"""The ``articles`` table and its companions ``article_urls`` and ``article_versions``: the
+article loader, and the few reads of articles that are not searches (``etl.store.search``).
 
-Every write is a batch inside one transaction: a batch is stored whole or not at all, and
-writing the same batch twice changes nothing (articles are keyed by their normalised URL and
-by the hash of their text).
+A load is a batch of cleaned pages written inside the caller's transaction, so a batch is
+stored whole or not at all, and writing the same batch twice changes nothing (articles are keyed
+by their normalised URL and by the hash of their text). What becomes of each story - new, a new
+version, unchanged, a copy - is decided by the pure functions of :mod:`etl.dedup.decide`; this
+module reads what they need and writes what they decided, a few statements per batch.
 """
 
 from __future__ import annotations
@@ -14,21 +17,18 @@ from datetime import UTC, datetime
 
 from sqlalchemy import bindparam, func, or_, select, text, update
 from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Connection
 
 from etl.clean.records import CleanedPage
-from etl.dedup.identity import StoryIdentity, identify, story_url
+from etl.dedup.decide import StoredStory, plan_copies, plan_stories, seen_as, unique_in_batch
+from etl.dedup.identity import StoryIdentity, identify
 from etl.dedup.neardup import Signature
 from etl.dedup.neardup_index import add_signatures, find_near_duplicates
-from etl.dedup.urls import normalize_url
-from etl.store.models import (
-    ArticleRow,
-    ArticleVersionRow,
-    ListingTeaserRow,
-    RawPageRow,
-)
+from etl.store.models import ArticleRow, ArticleVersionRow
 from etl.store.pg_arrays import int_array
 from etl.store.pg_copy import copy_into
+from etl.store.raw_pages import mark_cleaned
+from etl.store.teasers import save_teasers
 
 log = logging.getLogger(__name__)
 
@@ -72,13 +72,6 @@ class LoadStats:
         return {name: getattr(self, name) for name in self.__slots__}
 
 
-def article_url(record: CleanedRecord) -> str:
-    """The URL a record's story is stored under (see :func:`etl.dedup.identity.story_url`)."""
-    if record.identity is not None:
-        return record.identity.url
-    return story_url(record.page, record.final_url)
-
-
 def with_identity(record: CleanedRecord) -> CleanedRecord:
     """``record`` with its story identity computed, if it is a story to store.
 
@@ -94,8 +87,10 @@ def _is_story(page: CleanedPage) -> bool:
     return page.kind in STORED_KINDS and bool(page.text.strip())
 
 
-def load_cleaned(engine: Engine, records: Iterable[CleanedRecord]) -> LoadStats:
-    """Store a batch of cleaned pages in one transaction and mark their raw pages cleaned.
+def load_cleaned(conn: Connection, records: Iterable[CleanedRecord]) -> LoadStats:
+    """Store a batch of cleaned pages and mark their raw pages cleaned, in the caller's
+    transaction (which should hold nothing else: the load takes the article lock until it
+    ends).
 
     Articles and galleries become rows; listings and other pages only get their kind noted
     on the raw page. A text already stored under another URL is an exact duplicate and is not
@@ -104,62 +99,23 @@ def load_cleaned(engine: Engine, records: Iterable[CleanedRecord]) -> LoadStats:
     records = list(records)
     stats = LoadStats()
     now = datetime.now(UTC)
-    candidates: dict[str, _Candidate] = {}
-    seen_hashes: set[str] = set()
-    for record in records:
-        if not _is_story(record.page):
-            stats.not_articles += 1
-            continue
-        identity = record.identity or identify(record.page, record.final_url)
-        url, digest = identity.url, identity.content_hash
-        if digest in seen_hashes or url in candidates:
-            stats.duplicates += 1
-            continue
-        seen_hashes.add(digest)
-        candidates[url] = _Candidate(record, identity)
-
-    with engine.begin() as conn:
-        conn.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": _ARTICLE_LOAD_LOCK_ID})
-        # The batch statements are cheap but their row estimates are large: with JIT on,
-        # PostgreSQL compiled the near-duplicate probe for 170 ms to run it in 40.
-        conn.execute(text("SET LOCAL jit = off"))
-        _load_articles(conn, candidates, stats, now)
-        _load_teasers(conn, records)
-        _mark_cleaned(conn, records, now)
+    stories = [
+        (record, record.identity or identify(record.page, record.final_url))
+        for record in records
+        if _is_story(record.page)
+    ]
+    stats.not_articles = len(records) - len(stories)
+    conn.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": _ARTICLE_LOAD_LOCK_ID})
+    # The batch statements are cheap but their row estimates are large: with JIT on,
+    # PostgreSQL compiled the near-duplicate probe for 170 ms to run it in 40.
+    conn.execute(text("SET LOCAL jit = off"))
+    _load_articles(conn, stories, stats, now)
+    save_teasers(
+        conn,
+        [(r.site, r.final_url, r.page.teasers) for r in records if r.page.kind == "listing"],
+    )
+    mark_cleaned(conn, [(record.raw_page_id, record.page.kind) for record in records], now)
     return stats
-
-
-_MARK_CLEANED = text(
-    "UPDATE raw_pages SET cleaned_at = :now, page_kind = :kind "
-    "WHERE id = ANY(CAST(:ids AS bigint[]))"
-)
-
-
-def _mark_cleaned(conn: Connection, records: list[CleanedRecord], now: datetime) -> None:
-    """Note each raw page's kind and that it is cleaned: one statement per kind, where one
-    UPDATE per page cost as much as storing the articles' URLs."""
-    by_kind: dict[str, list[int]] = {}
-    for record in records:
-        by_kind.setdefault(record.page.kind, []).append(record.raw_page_id)
-    for kind, ids in by_kind.items():
-        conn.execute(_MARK_CLEANED, {"now": now, "kind": kind, "ids": int_array(ids)})
-
-
-@dataclass(frozen=True, slots=True)
-class _Candidate:
-    """A cleaned story about to be stored, with its identity."""
-
-    record: CleanedRecord
-    identity: StoryIdentity
-
-    @property
-    def digest(self) -> str:
-        return self.identity.content_hash
-
-    @property
-    def seen_as(self) -> set[str]:
-        """Its story URL and the normalised URL it was fetched under."""
-        return {self.identity.url, self.identity.fetched_as}
 
 
 def article_values(record: CleanedRecord, identity: StoryIdentity) -> dict[str, object]:
@@ -188,16 +144,11 @@ def article_values(record: CleanedRecord, identity: StoryIdentity) -> dict[str, 
     }
 
 
-def _load_articles(
-    conn: Connection,
-    candidates: dict[str, _Candidate],
-    stats: LoadStats,
-    now: datetime,
-) -> None:
-    if not candidates:
-        return
-    hashes = [candidate.digest for candidate in candidates.values()]
-    existing = conn.execute(
+def _stored_stories(conn: Connection, identities: list[StoryIdentity]) -> list[StoredStory]:
+    """The stored articles under the stories' URLs or with their texts."""
+    urls = [identity.url for identity in identities]
+    hashes = [identity.content_hash for identity in identities]
+    rows = conn.execute(
         select(
             ArticleRow.id,
             ArticleRow.url,
@@ -205,91 +156,59 @@ def _load_articles(
             ArticleRow.title,
             ArticleRow.text,
             ArticleRow.last_changed_at,
-        ).where(or_(ArticleRow.url.in_(list(candidates)), ArticleRow.content_hash.in_(hashes)))
-    ).all()
-    by_url = {row.url: row for row in existing}
-    id_of_hash = {row.content_hash: row.id for row in existing}
+        ).where(or_(ArticleRow.url.in_(urls), ArticleRow.content_hash.in_(hashes)))
+    )
+    return [StoredStory(*row) for row in rows]
 
-    new: list[_Candidate] = []
-    inserts: list[dict[str, object]] = []  # new[i]'s row
-    changed: list[tuple[int, _Candidate]] = []  # (article id, its new text)
+
+def _load_articles(
+    conn: Connection,
+    stories: list[tuple[CleanedRecord, StoryIdentity]],
+    stats: LoadStats,
+    now: datetime,
+) -> None:
+    """Write what :func:`etl.dedup.decide.plan_stories` decides for ``stories``."""
+    if not stories:
+        return
+    identities = [identity for _, identity in stories]
+    kept, _ = unique_in_batch(identities)
+    plan = plan_stories(identities, _stored_stories(conn, [identities[i] for i in kept]))
+    stats.duplicates += plan.repeated_in_batch + len(plan.of("duplicate"))
+    stats.unchanged += len(plan.of("unchanged"))
+    aliases = list(plan.aliases)  # (url, article id)
     updates: list[dict[str, object]] = []
     old_versions: list[dict[str, object]] = []
-    aliases: list[tuple[str, int]] = []  # (url, article id) for rows that already have an id
-    for url, candidate in candidates.items():
-        digest, seen_as = candidate.digest, candidate.seen_as
-        known = by_url.get(url)
-        owner = id_of_hash.get(digest)
-        if known is not None and known.content_hash == digest:
-            stats.unchanged += 1
-            aliases += [(u, known.id) for u in seen_as]
-        elif owner is not None and (known is None or owner != known.id):
-            stats.duplicates += 1
-            aliases += [(u, owner) for u in seen_as if u not in by_url]
-        elif known is not None:
-            values = article_values(candidate.record, candidate.identity)
-            values.update(last_changed_at=now, article_id=known.id)
-            updates.append(values)
-            changed.append((known.id, candidate))
-            old_versions.append(
-                {
-                    "article_id": known.id,
-                    "title": known.title,
-                    "text": known.text,
-                    "content_hash": known.content_hash,
-                    "valid_from": known.last_changed_at,
-                    "valid_until": now,
-                }
-            )
-            aliases += [(u, known.id) for u in seen_as]
-            stats.updated += 1
-        else:
-            new.append(candidate)
-            inserts.append(article_values(candidate.record, candidate.identity))
-            stats.new += 1
     signatures: list[tuple[int, Signature]] = []
-    if inserts:
-        new_sigs = [candidate.identity.signature for candidate in new]
-        matches = find_near_duplicates(conn, list(enumerate(new_sigs)))
-        published = _published_dates(conn, [m.article_id for m in matches.values()])
-        superseded: dict[int, int] = {}  # stored copy id -> position of its newly found original
-        for position, match in matches.items():
-            if match.article_id is None:
-                continue
-            if _is_older(inserts[position].get("published_at"), published.get(match.article_id)):
-                # The copy was crawled first: the older text is the original story.
-                superseded[match.article_id] = position
-            else:
-                inserts[position]["duplicate_of"] = match.article_id
-        new_ids = _insert_articles(conn, inserts)
-        for copy_id, position in superseded.items():
-            conn.execute(
-                update(ArticleRow)
-                .where(or_(ArticleRow.id == copy_id, ArticleRow.duplicate_of == copy_id))
-                .values(duplicate_of=new_ids[position])
-            )
-        # A copy of an article earlier in this batch points at the id that article just got.
-        in_batch = []
-        for position, match in matches.items():
-            if match.article_id is not None or match.earlier is None:
-                continue
-            copy, original = position, match.earlier
-            if _is_older(inserts[copy].get("published_at"), inserts[original].get("published_at")):
-                copy, original = original, copy  # batch order is not publication order
-            in_batch.append({"article_id": new_ids[copy], "original": new_ids[original]})
-        if in_batch:
-            conn.execute(
-                update(ArticleRow)
-                .where(ArticleRow.id == bindparam("article_id"))
-                .values(duplicate_of=bindparam("original"))
-                .execution_options(synchronize_session=False),
-                in_batch,
-            )
-        stats.near_duplicates += len(matches)
-        signatures += zip(new_ids, new_sigs, strict=True)
-        for candidate, article_id in zip(new, new_ids, strict=True):
-            aliases += [(u, article_id) for u in candidate.seen_as]
-    signatures += [(article_id, candidate.identity.signature) for article_id, candidate in changed]
+    for decision in plan.of("update"):
+        record, identity = stories[decision.position]
+        known = decision.previous
+        assert known is not None
+        values = article_values(record, identity)
+        values.update(last_changed_at=now, article_id=known.id)
+        updates.append(values)
+        signatures.append((known.id, identity.signature))
+        old_versions.append(
+            {
+                "article_id": known.id,
+                "title": known.title,
+                "text": known.text,
+                "content_hash": known.content_hash,
+                "valid_from": known.last_changed_at,
+                "valid_until": now,
+            }
+        )
+    stats.updated += len(updates)
+    new = [stories[decision.position] for decision in plan.of("new")]
+    stats.new += len(new)
+    if new:
+        new_ids = _insert_new(conn, new, stats)
+        # Copies get signatures too: a later copy may match them.
+        signatures = [
+            *((i, identity.signature) for i, (_, identity) in zip(new_ids, new, strict=True)),
+            *signatures,
+        ]
+        for (_, identity), article_id in zip(new, new_ids, strict=True):
+            aliases += [(u, article_id) for u in seen_as(identity)]
     if signatures:
         add_signatures(conn, signatures)
     if old_versions:
@@ -304,6 +223,47 @@ def _load_articles(
     if aliases:
         urls, owners = zip(*sorted(dict(aliases).items()), strict=True)
         conn.execute(_ADD_ALIASES, {"urls": list(urls), "ids": int_array(owners)})
+
+
+def _insert_new(
+    conn: Connection, new: list[tuple[CleanedRecord, StoryIdentity]], stats: LoadStats
+) -> list[int]:
+    """Insert new stories, each near-duplicate linked to its original (the earlier
+    publication, per :func:`etl.dedup.decide.plan_copies`); return their ids in order."""
+    inserts = [article_values(record, identity) for record, identity in new]
+    matches = find_near_duplicates(
+        conn, [(i, identity.signature) for i, (_, identity) in enumerate(new)]
+    )
+    copies = plan_copies(
+        {position: (m.article_id, m.earlier) for position, m in matches.items()},
+        {position: row.get("published_at") for position, row in enumerate(inserts)},
+        _published_dates(conn, [m.article_id for m in matches.values()]),
+    )
+    for position, original in copies.duplicate_of.items():
+        inserts[position]["duplicate_of"] = original
+    new_ids = _insert_articles(conn, inserts)
+    for copy_id, position in copies.superseded.items():
+        # The copy was crawled first: the newly stored older text is the original story.
+        conn.execute(
+            update(ArticleRow)
+            .where(or_(ArticleRow.id == copy_id, ArticleRow.duplicate_of == copy_id))
+            .values(duplicate_of=new_ids[position])
+        )
+    # A copy of an article earlier in this batch points at the id that article just got.
+    in_batch = [
+        {"article_id": new_ids[copy], "original": new_ids[original]}
+        for copy, original in copies.in_batch
+    ]
+    if in_batch:
+        conn.execute(
+            update(ArticleRow)
+            .where(ArticleRow.id == bindparam("article_id"))
+            .values(duplicate_of=bindparam("original"))
+            .execution_options(synchronize_session=False),
+            in_batch,
+        )
+    stats.near_duplicates += len(matches)
+    return new_ids
 
 
 # Every URL a story was seen under, in one statement (a row per URL cost a round of
@@ -378,16 +338,6 @@ def _published_dates(conn: Connection, ids: list[int | None]) -> dict[int, datet
     return dict(rows.tuples().all())
 
 
-def _is_older(candidate: object, stored: datetime | None) -> bool:
-    """True when ``candidate`` was published strictly before ``stored`` (both known)."""
-    if not isinstance(candidate, datetime) or stored is None:
-        return False
-    try:
-        return candidate < stored
-    except TypeError:  # one naive, one aware: no safe order
-        return False
-
-
 def _keep_versions(conn: Connection, old_versions: list[dict[str, object]]) -> None:
     """Store the texts being replaced, numbered after the article's earlier versions."""
     ids = [v["article_id"] for v in old_versions]
@@ -403,38 +353,23 @@ def _keep_versions(conn: Connection, old_versions: list[dict[str, object]]) -> N
     conn.execute(insert(ArticleVersionRow), old_versions)
 
 
-def _load_teasers(conn: Connection, records: list[CleanedRecord]) -> None:
-    """Keep what listings say about the pages they link to (titles and excerpts as hints)."""
-    rows: dict[tuple[str, str], dict[str, object]] = {}
-    for record in records:
-        if record.page.kind != "listing":
-            continue
-        listing_url = normalize_url(record.final_url)
-        for teaser in record.page.teasers:
-            target = normalize_url(teaser.url)
-            rows[(listing_url, target)] = {
-                "site": record.site,
-                "listing_url": listing_url,
-                "target_url": target,
-                "title": teaser.title,
-                "excerpt": teaser.excerpt,
-            }
-    if not rows:
-        return
-    stmt = insert(ListingTeaserRow)
-    conn.execute(
-        stmt.on_conflict_do_update(
-            constraint="uq_listing_teasers_listing_url",
-            set_={
-                "title": stmt.excluded.title,
-                "excerpt": stmt.excluded.excerpt,
-                "seen_at": func.now(),
-            },
-        ),
-        list(rows.values()),
+def count_by_site_and_kind(conn: Connection) -> list[tuple[str, str, int]]:
+    """``(site, kind, articles)`` for every site and kind stored, in that order."""
+    rows = conn.execute(
+        select(ArticleRow.site, ArticleRow.kind, func.count())
+        .group_by(ArticleRow.site, ArticleRow.kind)
+        .order_by(ArticleRow.site, ArticleRow.kind)
     )
+    return [(site, kind, int(count)) for site, kind, count in rows]
 
 
-def count_rows(engine: Engine, model: type[ArticleRow] | type[RawPageRow]) -> int:
-    with engine.connect() as conn:
-        return conn.scalar(select(func.count()).select_from(model)) or 0
+def latest_titles(conn: Connection, limit: int) -> list[tuple[str, str | None]]:
+    """``(site, title)`` of the ``limit`` most recently published articles (galleries left
+    out)."""
+    rows = conn.execute(
+        select(ArticleRow.site, ArticleRow.title)
+        .where(ArticleRow.kind == "article")
+        .order_by(ArticleRow.published_at.desc().nulls_last())
+        .limit(limit)
+    )
+    return [(site, title) for site, title in rows]

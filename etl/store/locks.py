@@ -2,7 +2,9 @@
 
 A session-level advisory lock belongs to one connection: it is released when the holder
 closes that connection, and also when the holder dies, so a crashed run never leaves a
-site locked.
+site locked. That is why :func:`site_lock`, alone in storage, takes the engine rather than the
+caller's connection: the lock needs a connection of its own, held (outside any transaction)
+for as long as the run lasts, while the run's work commits on other connections.
 """
 
 from __future__ import annotations

@@ -1,28 +1,31 @@
-"""Raw pages: the crawler's writes, by URL, idempotently, and what a re-crawl reads back.
+"""The ``raw_pages`` table: the crawler's writes, by URL, idempotently, and the reads of the
+pages a re-crawl revalidates and a cleaning run cleans.
 
-Kept apart from ``etl.store.articles`` (the article loader) because every spider process imports it,
-and the loader pulls in near-duplicate detection (datasketch, then scipy) that a crawl never uses:
-``python -c "import etl.store.articles"`` took 1.7 s here, ``import etl.store.raw_pages`` 0.8 s. A
-batch is one transaction, stored whole or not at all, and writing the same batch twice changes
-nothing.
+Kept apart from ``etl.store.articles`` (the article loader) because every spider process imports
+it, and the loader pulls in near-duplicate detection (datasketch, then scipy) that a crawl never
+uses: ``python -c "import etl.store.articles"`` took 1.7 s here, ``import etl.store.raw_pages``
+0.8 s. Every function takes a connection: the caller decides the transaction (the pipeline
+writes one batch per transaction, stored whole or not at all; writing a batch twice changes
+nothing).
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import Row, bindparam, func, or_, select, update
+from sqlalchemy import Row, bindparam, func, or_, select, text, update
 from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection
 
 from etl.clean.records import RawPage
 from etl.store.models import RawPageRow
+from etl.store.pg_arrays import int_array
 
 
-def save_raw_pages(engine: Engine, pages: Sequence[RawPage]) -> int:
-    """Upsert fetched pages by URL in one transaction; return how many were new or changed.
+def save_raw_pages(conn: Connection, pages: Sequence[RawPage]) -> int:
+    """Upsert fetched pages by URL; return how many were new or changed.
 
     An unchanged page only gets its ``fetched_at`` moved and keeps its ``cleaned_at``, so
     re-crawling an unchanged site costs no cleaning work; a changed page is queued again.
@@ -71,37 +74,34 @@ def save_raw_pages(engine: Engine, pages: Sequence[RawPage]) -> int:
         .where(RawPageRow.url == bindparam("u"))
         .values(fetched_at=bindparam("t"), headers=bindparam("h"))
     )
-    with engine.begin() as conn:
-        written = set(conn.scalars(upsert, rows).all())
-        unchanged = [
-            {"u": r["url"], "t": r["fetched_at"], "h": r["headers"]}
-            for r in rows
-            if r["url"] not in written
-        ]
-        if unchanged:
-            conn.execute(touch.execution_options(synchronize_session=False), unchanged)
+    written = set(conn.scalars(upsert, rows).all())
+    unchanged = [
+        {"u": r["url"], "t": r["fetched_at"], "h": r["headers"]}
+        for r in rows
+        if r["url"] not in written
+    ]
+    if unchanged:
+        conn.execute(touch.execution_options(synchronize_session=False), unchanged)
     return len(written)
 
 
 def stored_validators(
-    engine: Engine, site: str
+    conn: Connection, site: str
 ) -> list[tuple[str, str | None, dict[str, str], datetime | None]]:
     """``(url, final_url, headers, fetched_at)`` of every page of ``site`` stored with status
     200: what a re-crawl can revalidate (its ETag and Last-Modified are among the headers)."""
     query = select(
         RawPageRow.url, RawPageRow.final_url, RawPageRow.headers, RawPageRow.fetched_at
     ).where(RawPageRow.site == site, RawPageRow.status == 200)
-    with engine.connect() as conn:
-        return [
-            (url, final, dict(headers or {}), at) for url, final, headers, at in conn.execute(query)
-        ]
+    return [
+        (url, final, dict(headers or {}), at) for url, final, headers, at in conn.execute(query)
+    ]
 
 
-def stored_page(engine: Engine, url: str) -> tuple[dict[str, str], bytes] | None:
+def stored_page(conn: Connection, url: str) -> tuple[dict[str, str], bytes] | None:
     """The stored headers and body of the page stored under ``url``, or None."""
     query = select(RawPageRow.headers, RawPageRow.body).where(RawPageRow.url == url)
-    with engine.connect() as conn:
-        row = conn.execute(query).first()
+    row = conn.execute(query).first()
     return (dict(row[0] or {}), bytes(row[1])) if row is not None else None
 
 
@@ -125,39 +125,34 @@ def _raw_page(row: Row) -> RawPage:
     )
 
 
-def iter_pages_to_clean(
-    engine: Engine,
+def pages_to_clean(
+    conn: Connection,
     sites: Sequence[str] | None = None,
     *,
+    after_id: int = 0,
     everything: bool = False,
-    batch_size: int = 200,
-) -> Iterator[list[RawPage]]:
-    """Yield batches of stored pages waiting for cleaning (or all of them, to re-clean).
+    limit: int = 200,
+) -> list[RawPage]:
+    """The next ``limit`` stored pages after ``after_id`` waiting for cleaning (or all pages, to
+    re-clean), by ascending id.
 
-    Batches are read by ascending id (keyset pagination), so pages stored while cleaning runs
-    are picked up and memory stays bounded whatever the table size.
+    Keyset pagination: a caller that passes the last id it got walks the table once, sees the
+    pages stored while it cleans, and holds one batch in memory whatever the table size.
     """
-    last_id = 0
-    while True:
-        query = (
-            select(*_RAW_PAGE_COLUMNS)
-            .where(RawPageRow.id > last_id)
-            .order_by(RawPageRow.id)
-            .limit(batch_size)
-        )
-        if not everything:
-            query = query.where(RawPageRow.cleaned_at.is_(None))
-        if sites:
-            query = query.where(RawPageRow.site.in_(list(sites)))
-        with engine.connect() as conn:
-            batch = [_raw_page(row) for row in conn.execute(query)]
-        if not batch:
-            return
-        last_id = batch[-1].id or 0
-        yield batch
+    query = (
+        select(*_RAW_PAGE_COLUMNS)
+        .where(RawPageRow.id > after_id)
+        .order_by(RawPageRow.id)
+        .limit(limit)
+    )
+    if not everything:
+        query = query.where(RawPageRow.cleaned_at.is_(None))
+    if sites:
+        query = query.where(RawPageRow.site.in_(list(sites)))
+    return [_raw_page(row) for row in conn.execute(query)]
 
 
-def sample_pages(engine: Engine, site: str, limit: int) -> list[RawPage]:
+def sample_pages(conn: Connection, site: str, limit: int) -> list[RawPage]:
     """The ``limit`` most recently fetched successful pages of ``site``."""
     query = (
         select(*_RAW_PAGE_COLUMNS)
@@ -165,13 +160,39 @@ def sample_pages(engine: Engine, site: str, limit: int) -> list[RawPage]:
         .order_by(RawPageRow.fetched_at.desc(), RawPageRow.id.desc())
         .limit(limit)
     )
-    with engine.connect() as conn:
-        return [_raw_page(row) for row in conn.execute(query)]
+    return [_raw_page(row) for row in conn.execute(query)]
 
 
-def count_pages_to_clean(engine: Engine, sites: Sequence[str] | None = None) -> int:
+def count_pages_to_clean(conn: Connection, sites: Sequence[str] | None = None) -> int:
+    """How many stored pages (of ``sites``, or of every site) wait for cleaning."""
     query = select(func.count()).select_from(RawPageRow).where(RawPageRow.cleaned_at.is_(None))
     if sites:
         query = query.where(RawPageRow.site.in_(list(sites)))
-    with engine.connect() as conn:
-        return conn.scalar(query) or 0
+    return conn.scalar(query) or 0
+
+
+def count_fetched_since(conn: Connection, site: str, since: datetime) -> int:
+    """How many pages of ``site`` were stored or refreshed at or after ``since``: what one crawl
+    fetched (a 304 revalidation stores nothing and is not counted)."""
+    query = (
+        select(func.count())
+        .select_from(RawPageRow)
+        .where(RawPageRow.site == site, RawPageRow.fetched_at >= since)
+    )
+    return conn.scalar(query) or 0
+
+
+_MARK_CLEANED = text(
+    "UPDATE raw_pages SET cleaned_at = :now, page_kind = :kind "
+    "WHERE id = ANY(CAST(:ids AS bigint[]))"
+)
+
+
+def mark_cleaned(conn: Connection, kinds: Sequence[tuple[int, str]], now: datetime) -> None:
+    """Note each raw page's kind (``(raw page id, kind)`` pairs) and that it is cleaned: one
+    statement per kind, where one UPDATE per page cost as much as storing the articles' URLs."""
+    by_kind: dict[str, list[int]] = {}
+    for page_id, kind in kinds:
+        by_kind.setdefault(kind, []).append(page_id)
+    for kind, ids in by_kind.items():
+        conn.execute(_MARK_CLEANED, {"now": now, "kind": kind, "ids": int_array(ids)})

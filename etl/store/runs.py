@@ -1,5 +1,8 @@
 """The ``crawl_runs`` table: one row per site per run, written as the run starts and ends.
 
+Each function takes the caller's connection; the flow commits a run's row at its start (so a
+crashed run stays visible) and again at its end.
+
 A run that dies without finishing stays 'running' with no end time, which ``pitboard stats``
 shows as such: a person sees the crash instead of a silently missing run.
 """
@@ -8,54 +11,42 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import insert, select, update
-from sqlalchemy.engine import Engine
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import insert, update
+from sqlalchemy.engine import Connection
 
 from etl.store.models import CrawlRunRow
 
 COUNTS = ("fetched", "cleaned", "new", "updated", "duplicates", "failed")
 
 
-def start_run(engine: Engine, site: str, flow_run_id: str | None = None) -> int:
-    with engine.begin() as conn:
-        return conn.scalar(
-            insert(CrawlRunRow)
-            .values(
-                site=site,
-                flow_run_id=flow_run_id,
-                started_at=datetime.now(UTC),
-                status="running",
-                **dict.fromkeys(COUNTS, 0),
-            )
-            .returning(CrawlRunRow.id)
+def start_run(conn: Connection, site: str, flow_run_id: str | None = None) -> int:
+    """Record a run of ``site`` as running; return its id."""
+    run_id = conn.scalar(
+        insert(CrawlRunRow)
+        .values(
+            site=site,
+            flow_run_id=flow_run_id,
+            started_at=datetime.now(UTC),
+            status="running",
+            **dict.fromkeys(COUNTS, 0),
         )
+        .returning(CrawlRunRow.id)
+    )
+    assert run_id is not None
+    return int(run_id)
 
 
 def finish_run(
-    engine: Engine,
+    conn: Connection,
     run_id: int,
     status: str,
     counts: dict[str, int] | None = None,
     error: str | None = None,
 ) -> None:
+    """Record how run ``run_id`` ended, with its counts (names from ``COUNTS``)."""
     values = {k: int(v) for k, v in (counts or {}).items() if k in COUNTS}
-    with engine.begin() as conn:
-        conn.execute(
-            update(CrawlRunRow)
-            .where(CrawlRunRow.id == run_id)
-            .values(status=status, finished_at=datetime.now(UTC), error=error, **values)
-        )
-
-
-def last_runs(engine: Engine) -> list[CrawlRunRow]:
-    """The latest run of every site, newest first."""
-    latest = (
-        select(CrawlRunRow)
-        .distinct(CrawlRunRow.site)
-        .order_by(CrawlRunRow.site, CrawlRunRow.started_at.desc())
-        .subquery()
+    conn.execute(
+        update(CrawlRunRow)
+        .where(CrawlRunRow.id == run_id)
+        .values(status=status, finished_at=datetime.now(UTC), error=error, **values)
     )
-    row = aliased(CrawlRunRow, latest)
-    with Session(engine) as session:
-        return list(session.scalars(select(row).order_by(row.started_at.desc())))

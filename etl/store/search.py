@@ -1,6 +1,6 @@
 """Reading the cleaned tables: full-text search with filters, one article in full, counts.
 
-Pure query building plus execution on an Engine or Connection. Every value a user typed
+Pure query building plus execution on the caller's Connection. Every value a user typed
 reaches PostgreSQL as a bound parameter; the SQL text itself is assembled only from fixed
 fragments chosen here. Search text goes through ``websearch_to_tsquery`` (which accepts any
 string, quotes, dashes and operators included) after ``pitboard_fold`` removes accents, the
@@ -18,7 +18,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import text
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Connection
 
 from etl.clean.entities import canonical_names
 
@@ -275,29 +275,22 @@ def restore_accents(headline: str, folded: str, original: str) -> str:
     return FRAGMENT_DELIMITER.join(pieces)
 
 
-def _connection_run(bind: Engine | Connection, sql: str, params: Mapping[str, Any]) -> list[Any]:
-    if isinstance(bind, Engine):
-        with bind.connect() as conn:
-            return list(conn.execute(text(sql), dict(params)).mappings())
-    return list(bind.execute(text(sql), dict(params)).mappings())
+def _rows(conn: Connection, sql: str, params: Mapping[str, Any]) -> list[Any]:
+    return list(conn.execute(text(sql), dict(params)).mappings())
 
 
-def search(
-    bind: Engine | Connection, query: str, filters: SearchFilters | None = None
-) -> list[SearchHit]:
+def search(conn: Connection, query: str, filters: SearchFilters | None = None) -> list[SearchHit]:
     """Articles matching ``query`` (any text; empty: filters only, newest first), best first.
 
-    A query made only of stop words or punctuation matches nothing and returns ``[]``.
+    A query made only of stop words or punctuation matches nothing and returns ``[]``. JIT is
+    turned off for the rest of the caller's transaction: a search runs in milliseconds, but on
+    a large table its cost estimate passes the JIT threshold and compiling took longer than
+    running (100-200 ms).
     """
-    if isinstance(bind, Engine):
-        with bind.begin() as conn:
-            # A search runs in milliseconds; on a large table its cost estimate passes the
-            # JIT threshold and compiling took longer than running (100-200 ms).
-            conn.execute(text("SET LOCAL jit = off"))
-            return search(conn, query, filters)
-    sql, params = search_statement(bind, query, filters or SearchFilters())
+    conn.execute(text("SET LOCAL jit = off"))
+    sql, params = search_statement(conn, query, filters or SearchFilters())
     hits = []
-    for row in _connection_run(bind, sql, params):
+    for row in _rows(conn, sql, params):
         snippet = row["headline"] or ""
         if row["folded"] is not None:
             snippet = restore_accents(snippet, row["folded"], row["text"])
@@ -374,32 +367,30 @@ _ARTICLE_COLUMNS = (
 _SUMMARY_COLUMNS = "id, site, url, title, published_at, language"
 
 
-def show(bind: Engine | Connection, article_id: int) -> ArticleDetail | None:
+def show(conn: Connection, article_id: int) -> ArticleDetail | None:
     """The article with id ``article_id``, or None when there is none."""
     params = {"id": int(article_id)}
-    rows = _connection_run(bind, f"SELECT {_ARTICLE_COLUMNS} FROM articles WHERE id = :id", params)
+    rows = _rows(conn, f"SELECT {_ARTICLE_COLUMNS} FROM articles WHERE id = :id", params)
     if not rows:
         return None
     article = dict(rows[0])
     original = None
     if article["duplicate_of"] is not None:
-        found = _connection_run(
-            bind,
+        found = _rows(
+            conn,
             f"SELECT {_SUMMARY_COLUMNS} FROM articles WHERE id = :id",
             {"id": article["duplicate_of"]},
         )
         original = dict(found[0]) if found else None
-    copies = _connection_run(
-        bind,
+    copies = _rows(
+        conn,
         f"SELECT {_SUMMARY_COLUMNS} FROM articles WHERE duplicate_of = :id "
         "ORDER BY published_at NULLS LAST, id",
         params,
     )
-    urls = _connection_run(
-        bind, "SELECT url FROM article_urls WHERE article_id = :id ORDER BY url", params
-    )
-    versions = _connection_run(
-        bind,
+    urls = _rows(conn, "SELECT url FROM article_urls WHERE article_id = :id ORDER BY url", params)
+    versions = _rows(
+        conn,
         "SELECT version, title, valid_from, valid_until, text FROM article_versions "
         "WHERE article_id = :id ORDER BY version",
         params,
@@ -431,14 +422,14 @@ class Stats:
     last_runs: list[dict[str, Any]]
 
 
-def _pairs(bind: Engine | Connection, sql: str) -> list[tuple[str, int]]:
-    return [(str(r["key"]), int(r["n"])) for r in _connection_run(bind, sql, {})]
+def _pairs(conn: Connection, sql: str) -> list[tuple[str, int]]:
+    return [(str(r["key"]), int(r["n"])) for r in _rows(conn, sql, {})]
 
 
-def stats(bind: Engine | Connection) -> Stats:
+def stats(conn: Connection) -> Stats:
     """What the database holds, for ``pitboard stats``."""
-    totals = _connection_run(
-        bind,
+    totals = _rows(
+        conn,
         "SELECT count(*) AS total, count(*) FILTER (WHERE duplicate_of IS NOT NULL) AS dups "
         "FROM articles",
         {},
@@ -448,17 +439,17 @@ def stats(bind: Engine | Connection) -> Stats:
         total=int(totals["total"]),
         stories=int(totals["total"]) - int(totals["dups"]),
         duplicates=int(totals["dups"]),
-        per_site=_pairs(bind, grouped.format(col="site") + "GROUP BY 1 ORDER BY 1"),
-        per_kind=_pairs(bind, grouped.format(col="kind") + "GROUP BY 1 ORDER BY 1"),
-        per_language=_pairs(bind, grouped.format(col="language") + "GROUP BY 1 ORDER BY 1"),
+        per_site=_pairs(conn, grouped.format(col="site") + "GROUP BY 1 ORDER BY 1"),
+        per_kind=_pairs(conn, grouped.format(col="kind") + "GROUP BY 1 ORDER BY 1"),
+        per_language=_pairs(conn, grouped.format(col="language") + "GROUP BY 1 ORDER BY 1"),
         per_month=_pairs(
-            bind,
+            conn,
             grouped.format(col="to_char(published_at, 'YYYY-MM')") + "GROUP BY 1 ORDER BY 1",
         ),
         last_runs=[
             dict(r)
-            for r in _connection_run(
-                bind,
+            for r in _rows(
+                conn,
                 "SELECT DISTINCT ON (site) site, status, started_at, finished_at, fetched, "
                 "cleaned, new, updated, duplicates, failed, error FROM crawl_runs "
                 "ORDER BY site, started_at DESC",

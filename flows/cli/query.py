@@ -107,7 +107,8 @@ def cmd_search(args: argparse.Namespace) -> int:
         limit=args.limit,
         include_copies=args.include_copies,
     )
-    hits = search(open_engine(args), args.query, filters)
+    with open_engine(args).begin() as conn:
+        hits = search(conn, args.query, filters)
     if args.format == "jsonl":
         for hit in hits:
             print(json.dumps(asdict(hit), default=_json_value, ensure_ascii=False))
@@ -181,7 +182,8 @@ def format_hits(hits: Sequence[SearchHit]) -> str:
 def cmd_show(args: argparse.Namespace) -> int:
     from etl.store.search import show
 
-    detail = show(open_engine(args), args.article_id)
+    with open_engine(args).connect() as conn:
+        detail = show(conn, args.article_id)
     if detail is None:
         raise CommandError(f"no article with id {args.article_id}")
     print(format_detail(detail))
@@ -243,7 +245,8 @@ def format_detail(detail: ArticleDetail) -> str:
 def cmd_stats(args: argparse.Namespace) -> int:
     from etl.store.search import stats
 
-    print(format_stats(stats(open_engine(args))))
+    with open_engine(args).connect() as conn:
+        print(format_stats(stats(conn)))
     return 0
 
 
