@@ -11,6 +11,7 @@ COPY pyproject.toml README.md scrapy.cfg ./
 COPY crawler ./crawler
 COPY etl ./etl
 COPY flows ./flows
+COPY samplesite ./samplesite
 RUN python -m pip install --upgrade pip && python -m pip install .
 
 # Runs as an unprivileged user; PITBOARD_HOME holds nothing important when

@@ -6,7 +6,8 @@ never to follow, how often to crawl and how gently. The one generic spider
 (``crawler.spiders.site_spider``) reads nothing else, so adding a site is adding a description.
 
 Paths and patterns are site-relative (path plus query), so the sample sites, whose address is
-only known at run time (``-a base_url=http://127.0.0.1:PORT``), are described like the others.
+only known at run time (``-a base_url=http://127.0.0.1:PORT``), are described like the others;
+their paths and patterns come from the generator's own statement of them, ``samplesite.shapes``.
 
 What was verified for the real sites (there is no internet access where this was written; the
 evidence is other public code and documents that cite these sites' URLs):
@@ -31,7 +32,7 @@ from dataclasses import dataclass, field, replace
 from functools import cached_property
 from urllib.parse import urljoin, urlsplit
 
-USER_AGENT_CONTACT = "+https://github.com/pitboard/pitboard"
+from samplesite.shapes import SHAPES, SiteShape
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,7 +65,9 @@ class SiteDescription:
     ``article_patterns`` and ``follow_patterns`` are regular expressions searched in the
     site-relative target (path, plus ``?query`` when there is one); ``deny_patterns`` win over
     both. Articles are always followed; listings (index pages, pagination, tags, galleries) are
-    followed for their links. ``cadence`` is a cron expression for the scheduler.
+    followed for their links. ``allowed_domains``, when not given, is the host of ``base_url``
+    less ``www.`` (``is_on_site`` accepts subdomains). ``cadence`` is a cron expression for the
+    scheduler.
     """
 
     name: str
@@ -81,6 +84,11 @@ class SiteDescription:
     cadence: str = "0 */6 * * *"
     politeness: Politeness = field(default_factory=Politeness)
     sample: bool = False
+
+    def __post_init__(self) -> None:
+        if not self.allowed_domains and self.base_url is not None:
+            host = urlsplit(self.base_url).hostname or ""
+            object.__setattr__(self, "allowed_domains", (host.removeprefix("www."),))
 
     @property
     def language(self) -> str:
@@ -175,7 +183,6 @@ ENDURANCE_INFO = SiteDescription(
     article_patterns=(r"^/(?:[a-z0-9-]+/)*[a-z0-9]+(?:-[a-z0-9]+){2,}(?:-\d+)?/?$",),
     follow_patterns=(r"^/actualites/?(\?page=\d+)?$", r"^/(wec|elms|imsa|gt|le-mans)[a-z0-9-]*/?$"),
     deny_patterns=(*COMMON_DENY, r"^/(calendrier|classement|resultats|boutique)"),
-    allowed_domains=("endurance-info.com",),
     cadence="15 */2 * * *",
 )
 
@@ -187,33 +194,27 @@ LE_MANS_24H = SiteDescription(
     article_patterns=(r"^/(fr/actualites|en/news)/[a-z0-9-]+-\d+/?$",),
     follow_patterns=(r"^/(fr/actualites|en/news)/?(\?page=\d+)?$",),
     deny_patterns=(*COMMON_DENY, r"^/(fr|en)/(billetterie|tickets|boutique|shop)"),
-    allowed_domains=("24h-lemans.com",),
     cadence="30 */6 * * *",
 )
 
-FIA_WEC = SiteDescription(
-    name="fiawec",
-    languages=("en", "fr"),
-    base_url="https://www.fiawec.com",
-    start_paths=("/en/news", "/fr/news"),
-    article_patterns=(r"^/(en|fr)/news/[a-z0-9-]+/\d+/?$",),
-    follow_patterns=(r"^/(en|fr)/news/?(\?page=\d+)?$",),
-    deny_patterns=(*COMMON_DENY, r"^/(en|fr)/(live|tickets|shop)"),
-    allowed_domains=("fiawec.com",),
-    cadence="0 */4 * * *",
-)
 
-ELMS = SiteDescription(
-    name="europeanlemansseries",
-    languages=("en", "fr"),
-    base_url="https://www.europeanlemansseries.com",
-    start_paths=("/en/news", "/fr/news"),
-    article_patterns=(r"^/(en|fr)/news/[a-z0-9-]+/\d+/?$",),
-    follow_patterns=(r"^/(en|fr)/news/?(\?page=\d+)?$",),
-    deny_patterns=(*COMMON_DENY, r"^/(en|fr)/(live|tickets|shop)"),
-    allowed_domains=("europeanlemansseries.com",),
-    cadence="0 */6 * * *",
-)
+def aco_platform_site(name: str, domain: str, *, cadence: str) -> SiteDescription:
+    """A series site on the ACO's platform: the same URL shapes whatever the series."""
+    return SiteDescription(
+        name=name,
+        languages=("en", "fr"),
+        base_url=f"https://www.{domain}",
+        start_paths=("/en/news", "/fr/news"),
+        article_patterns=(r"^/(en|fr)/news/[a-z0-9-]+/\d+/?$",),
+        follow_patterns=(r"^/(en|fr)/news/?(\?page=\d+)?$",),
+        deny_patterns=(*COMMON_DENY, r"^/(en|fr)/(live|tickets|shop)"),
+        cadence=cadence,
+    )
+
+
+FIA_WEC = aco_platform_site("fiawec", "fiawec.com", cadence="0 */4 * * *")
+ELMS = aco_platform_site("europeanlemansseries", "europeanlemansseries.com", cadence="0 */6 * * *")
+
 
 DAILYSPORTSCAR = SiteDescription(
     name="dailysportscar",
@@ -223,7 +224,6 @@ DAILYSPORTSCAR = SiteDescription(
     article_patterns=(r"^/\d{4}/\d{2}/\d{2}/[a-z0-9-]+\.html$",),
     follow_patterns=(r"^/(page/\d+/?)?$", r"^/category/[a-z0-9-]+/(page/\d+/)?$"),
     deny_patterns=(*COMMON_DENY, r"^/(subscribe|subscribers|shop)"),
-    allowed_domains=("dailysportscar.com",),
     cadence="0 * * * *",
     politeness=Politeness(download_delay=2.0, concurrent_requests_per_domain=2),
 )
@@ -240,7 +240,6 @@ SPORTSCAR365 = SiteDescription(
     ),
     follow_patterns=(r"^/(page/\d+/)?$", r"^/category/[a-z0-9/-]+/(page/\d+/)?$"),
     deny_patterns=(*COMMON_DENY, r"^/(tag|author)/"),
-    allowed_domains=("sportscar365.com",),
     cadence="0 * * * *",
     politeness=Politeness(download_delay=2.0, concurrent_requests_per_domain=2),
 )
@@ -257,56 +256,28 @@ SAMPLE_POLITENESS = Politeness(
     autothrottle_target_concurrency=8.0,
 )
 
-# The generated sample sites (samplesite). The crawler must not import flows, so their
-# shape is written here as data; tests/test_crawler_sites.py checks it against the generator.
-SAMPLE_FR = SiteDescription(
-    name="sample-fr",
-    languages=("fr",),
-    base_url=None,
-    start_paths=("/",),
-    sitemap_paths=("/sitemap.xml",),
-    feed_paths=("/feed/",),
-    # Drafts are articles too; robots.txt (obeyed) is what keeps the crawler out of them.
-    article_patterns=(
-        r"^/actualites/\d{4}/\d{2}/[a-z0-9-]+-\d+/?$",
-        r"^/brouillons/[a-z0-9-]+-\d+/?$",
-    ),
-    follow_patterns=(
-        r"^/$",
-        r"^/actualites/(page/\d+/)?$",
-        r"^/tag/[a-z0-9-]+/(page/\d+/)?$",
-        r"^/galeries/",
-        r"^/article\.php\?id=\d+$",
-    ),
-    deny_patterns=COMMON_DENY,
-    cadence="*/30 * * * *",
-    politeness=SAMPLE_POLITENESS,
-    sample=True,
-)
 
-SAMPLE_EN = SiteDescription(
-    name="sample-en",
-    languages=("en",),
-    base_url=None,
-    start_paths=("/",),
-    sitemap_paths=("/sitemap.xml",),
-    feed_paths=("/rss.xml",),
-    article_patterns=(
-        r"^/news/\d{4}/\d{2}/\d{2}/[a-z0-9-]+-\d+/?$",
-        r"^/drafts/[a-z0-9-]+-\d+/?$",
-    ),
-    follow_patterns=(
-        r"^/$",
-        r"^/news/(page/\d+/)?$",
-        r"^/tag/[a-z0-9-]+/(page/\d+/)?$",
-        r"^/galleries/",
-        r"^/index\.php\?id=\d+$",
-    ),
-    deny_patterns=COMMON_DENY,
-    cadence="*/30 * * * *",
-    politeness=SAMPLE_POLITENESS,
-    sample=True,
-)
+def sample_site(shape: SiteShape) -> SiteDescription:
+    """A generated sample site, described from the generator's own URL shapes
+    (``samplesite.shapes``, the one samplesite module the crawler imports)."""
+    return SiteDescription(
+        name=shape.name,
+        languages=(shape.language,),
+        base_url=None,
+        start_paths=shape.start_paths,
+        sitemap_paths=shape.sitemap_paths,
+        feed_paths=shape.feed_paths,
+        article_patterns=shape.article_patterns,
+        follow_patterns=shape.follow_patterns,
+        deny_patterns=COMMON_DENY,
+        cadence="*/30 * * * *",
+        politeness=SAMPLE_POLITENESS,
+        sample=True,
+    )
+
+
+SAMPLE_FR = sample_site(SHAPES["sample-fr"])
+SAMPLE_EN = sample_site(SHAPES["sample-en"])
 
 SITES: dict[str, SiteDescription] = {
     site.name: site

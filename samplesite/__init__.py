@@ -11,13 +11,33 @@ Used by the tests, the benches and ``pitboard demo``::
         served.requests; served.clear_log(); served.set_edition(2)
 
 What each site holds and plants is described in ``generator``; the truth fields in
-``model.PageTruth``. ``python -m samplesite --articles 50`` serves until Ctrl-C.
+``model.PageTruth``; the URL shapes in ``shapes``. ``python -m samplesite --articles 50`` serves
+until Ctrl-C.
+
+The names below are loaded on first use: the crawler reads ``samplesite.shapes`` and must not pay
+for importing the generator.
 """
 
-from samplesite.generator import build_sample_sites
-from samplesite.model import PageTruth, Response
-from samplesite.server import LoggedRequest, ServedSites, serve_sample_sites
-from samplesite.site import SampleSite
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from samplesite.generator import build_sample_sites
+    from samplesite.model import PageTruth, Response
+    from samplesite.server import LoggedRequest, ServedSites, serve_sample_sites
+    from samplesite.site import SampleSite
+
+_HOMES = {
+    "LoggedRequest": "samplesite.server",
+    "PageTruth": "samplesite.model",
+    "Response": "samplesite.model",
+    "SampleSite": "samplesite.site",
+    "ServedSites": "samplesite.server",
+    "build_sample_sites": "samplesite.generator",
+    "serve_sample_sites": "samplesite.server",
+}
 
 __all__ = [
     "LoggedRequest",
@@ -28,3 +48,12 @@ __all__ = [
     "build_sample_sites",
     "serve_sample_sites",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(home), name)
+    globals()[name] = value
+    return value

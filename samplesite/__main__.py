@@ -9,7 +9,9 @@ from samplesite.server import serve_sample_sites
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description="Serve the Pitboard sample news sites.")
+    parser = argparse.ArgumentParser(
+        prog="python -m samplesite", description="Serve the Pitboard sample news sites."
+    )
     parser.add_argument("--articles", type=int, default=200, help="native articles per site")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--edition", type=int, default=1, choices=(1, 2))

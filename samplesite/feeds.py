@@ -5,22 +5,19 @@ from __future__ import annotations
 
 import math
 from email.utils import format_datetime
-from typing import TYPE_CHECKING
 
-from samplesite import render as r
+import samplesite.render as r
 from samplesite.paging import newest_page
-
-if TYPE_CHECKING:
-    from samplesite.site import SampleSite
+from samplesite.structure import SiteStructure
 
 SITEMAP_CHUNK = 10_000
 NEWS_SITEMAP_SIZE = 1000
 
 
-def robots_txt(site: SampleSite) -> str:
+def robots_txt(site: SiteStructure) -> str:
     return (
         "User-agent: *\n"
-        f"Disallow: {site.style.drafts_prefix}\n"
+        f"Disallow: {site.shape.drafts_prefix}\n"
         "Disallow: /recherche/\n"
         "Disallow: /newsletter/\n\n"
         f"Sitemap: {site.url(site.sitemap_path)}\n"
@@ -28,11 +25,11 @@ def robots_txt(site: SampleSite) -> str:
     )
 
 
-def chunk_count(site: SampleSite, edition: int) -> int:
+def chunk_count(site: SiteStructure, edition: int) -> int:
     return max(1, math.ceil(len(site.visible(edition)) / SITEMAP_CHUNK))
 
 
-def sitemap_index(site: SampleSite, edition: int) -> str:
+def sitemap_index(site: SiteStructure, edition: int) -> str:
     lastmod = site.latest(edition).isoformat()
     locs = ["/sitemap-news.xml", "/sitemap-pages.xml"] + [
         f"/sitemap-articles-{k}.xml" for k in range(1, chunk_count(site, edition) + 1)
@@ -47,7 +44,7 @@ def sitemap_index(site: SampleSite, edition: int) -> str:
     )
 
 
-def news_sitemap(site: SampleSite, edition: int) -> str:
+def news_sitemap(site: SiteStructure, edition: int) -> str:
     entries = []
     visible = site.visible(edition)
     for spec in visible[: -NEWS_SITEMAP_SIZE - 1 : -1]:
@@ -69,7 +66,7 @@ def news_sitemap(site: SampleSite, edition: int) -> str:
     )
 
 
-def articles_sitemap(site: SampleSite, chunk: int, edition: int) -> str:
+def articles_sitemap(site: SiteStructure, chunk: int, edition: int) -> str:
     specs = site.visible(edition)[(chunk - 1) * SITEMAP_CHUNK : chunk * SITEMAP_CHUNK]
     entries = "".join(
         f"<url><loc>{site.url(site.article_path(a))}</loc>"
@@ -79,9 +76,9 @@ def articles_sitemap(site: SampleSite, chunk: int, edition: int) -> str:
     return urlset(entries)
 
 
-def pages_sitemap(site: SampleSite, edition: int) -> str:
+def pages_sitemap(site: SiteStructure, edition: int) -> str:
     latest = site.latest(edition).isoformat()
-    paths = [("/", latest), (site.style.listing_prefix, latest)]
+    paths = [("/", latest), (site.shape.listing_prefix, latest)]
     paths += [(site.gallery_path(g), g.published.isoformat()) for g in site.galleries]
     entries = "".join(
         f"<url><loc>{site.url(p)}</loc><lastmod>{m}</lastmod></url>\n" for p, m in paths
@@ -89,7 +86,7 @@ def pages_sitemap(site: SampleSite, edition: int) -> str:
     return urlset(entries)
 
 
-def rss_feed(site: SampleSite, edition: int) -> str:
+def rss_feed(site: SiteStructure, edition: int) -> str:
     items = []
     for spec in newest_page(site.visible(edition), 1):
         head = site.head(spec)

@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 from samplesite.content import article_body, article_head
 from samplesite.model import ArticleSpec, GallerySpec, Republish
 from samplesite.render import Style
+from samplesite.shapes import SAMPLE_EN, SAMPLE_FR
 from samplesite.site import SampleSite
 
 FIRST_DAY = datetime(2016, 1, 4)  # midnight: times of day are added as minutes
@@ -90,39 +91,23 @@ EN_WORDS = {
 }
 
 STYLES: dict[str, Style] = {
-    "sample-fr": Style(
-        name="sample-fr",
+    SAMPLE_FR.name: Style(
+        shape=SAMPLE_FR,
         title="Endurance Hebdo",
         tagline="L'actualité de l'endurance, chaque semaine",
-        language="fr",
         timezone="Europe/Paris",
-        article_prefix="/actualites/",
-        listing_prefix="/actualites/",
-        gallery_prefix="/galeries/",
-        drafts_prefix="/brouillons/",
-        feed_path="/feed/",
         about_path="/a-propos/",
         dead_path="/actualites/2015/03/dossier-archive-supprime-999/",
-        redirect_path="/article.php?id={id}",
-        canonical_slash=True,
         ellipsis="...",
         words=FR_WORDS,
     ),
-    "sample-en": Style(
-        name="sample-en",
+    SAMPLE_EN.name: Style(
+        shape=SAMPLE_EN,
         title="Sportscar Wire",
         tagline="Endurance racing news, every day",
-        language="en",
         timezone="Europe/London",
-        article_prefix="/news/",
-        listing_prefix="/news/",
-        gallery_prefix="/galleries/",
-        drafts_prefix="/drafts/",
-        feed_path="/rss.xml",
         about_path="/about/",
         dead_path="/news/2015/03/02/archived-story-999",
-        redirect_path="/index.php?id={id}",
-        canonical_slash=False,
         ellipsis="…",
         words=EN_WORDS,
     ),
@@ -176,7 +161,7 @@ def build_sample_sites(articles: int = 200, seed: int = 7) -> dict[str, SampleSi
         # Enough distinct articles for every role, and spares for the long-article search.
         needed = 2 + counts["edited"] + 6 * counts["republished"] + 30
         order = rng.sample(range(articles), k=min(articles, needed))
-        role = {"redirect": order[:1], "latin1": order[1:2] if style.language == "fr" else []}
+        role = {"redirect": order[:1], "latin1": order[1:2] if style.shape.language == "fr" else []}
         rest = order[2:]
         role["edited"] = rest[: counts["edited"]]
         rest = rest[counts["edited"] :]
@@ -195,7 +180,7 @@ def build_sample_sites(articles: int = 200, seed: int = 7) -> dict[str, SampleSi
             original = natives[name][i]
             headline, opening, footer = COPY_CHANGES[k % len(COPY_CHANGES)]
             origin = Republish(
-                name, SITE_NUMBERS[name], style.language, original, headline, opening, footer
+                name, SITE_NUMBERS[name], style.shape.language, original, headline, opening, footer
             )
             published = original.published + timedelta(hours=rng.randint(5, 72))
             copies[other].append(
@@ -261,7 +246,7 @@ def _long_articles(
     chosen = []
     wanted = planted_counts(len(specs))["republished"]
     for i in candidates:
-        head = article_head(seed, site_no, style.language, specs[i])
+        head = article_head(seed, site_no, style.shape.language, specs[i])
         if len(article_body(seed, site_no, head, specs[i].article_id, False).paragraphs) >= 6:
             chosen.append(i)
             if len(chosen) == wanted:

@@ -9,20 +9,18 @@ from __future__ import annotations
 import random
 import re
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
-from samplesite import render as r
-from samplesite import responses
+import samplesite.render as r
+import samplesite.responses as responses
 from samplesite.content import article_lead, gallery_text, tag_slug
 from samplesite.model import ArticleSpec, GallerySpec, Response
 from samplesite.paging import PER_PAGE, SITE_STARTED, newest_page, page_count
+from samplesite.shapes import page_path, tag_path
+from samplesite.structure import SiteStructure
 from samplesite.vocabulary import TEXTS
 
-if TYPE_CHECKING:
-    from samplesite.site import SampleSite
 
-
-def excerpt(site: SampleSite, spec: ArticleSpec, limit: int) -> str:
+def excerpt(site: SiteStructure, spec: ArticleSpec, limit: int) -> str:
     """The start of an article's first paragraph, dateline dropped, always cut short."""
     if spec.copy_of is None:
         lead = article_lead(site.seed, site.site_no, site.head(spec), spec.article_id)
@@ -32,7 +30,7 @@ def excerpt(site: SampleSite, spec: ArticleSpec, limit: int) -> str:
     return r.truncate(lead, min(limit, len(lead) - 12), site.style.ellipsis)
 
 
-def teaser(site: SampleSite, spec: ArticleSpec) -> str:
+def teaser(site: SiteStructure, spec: ArticleSpec) -> str:
     head = site.head(spec)
     ellipsis = site.style.ellipsis
     text = excerpt(site, spec, 150)
@@ -43,14 +41,14 @@ def teaser(site: SampleSite, spec: ArticleSpec) -> str:
 
 
 def listing_response(
-    site: SampleSite, n: int, items: Sequence[ArticleSpec], prefix: str, name: str, edition: int
+    site: SiteStructure, n: int, items: Sequence[ArticleSpec], prefix: str, name: str, edition: int
 ) -> Response:
     """Page n of ``items`` (oldest first) shown newest first, without copying the list."""
     chunk = newest_page(items, n)
     w = site.style.words
 
     def path_of(k: int) -> str:
-        return prefix if k == 1 else f"{prefix}page/{k}/"
+        return page_path(prefix, k)
 
     title = name if n == 1 else f"{name} - {w['page']} {n}"
     teasers = "\n".join(teaser(site, a) for a in chunk)
@@ -71,7 +69,7 @@ def listing_response(
     return responses.html_response(html, modified)
 
 
-def home_page(site: SampleSite, edition: int) -> str:
+def home_page(site: SiteStructure, edition: int) -> str:
     w = site.style.words
     newest = newest_page(site.visible(edition), 1)
     teasers = "\n".join(teaser(site, a) for a in newest)
@@ -87,7 +85,7 @@ def home_page(site: SampleSite, edition: int) -> str:
     )
     main = (
         f'<section class="home-latest"><h1>{r.esc(w["latest"])}</h1>\n{teasers}\n'
-        f'<p class="more"><a href="{site.style.listing_prefix}">{r.esc(w["more"])}'
+        f'<p class="more"><a href="{site.shape.listing_prefix}">{r.esc(w["more"])}'
         f"</a></p></section>\n"
         f'<section class="coming-soon"><h2>{r.esc(w["coming"])}</h2><ul>{drafts}</ul>'
         "</section>\n"
@@ -108,7 +106,7 @@ def home_page(site: SampleSite, edition: int) -> str:
     )
 
 
-def about_page(site: SampleSite) -> str:
+def about_page(site: SiteStructure) -> str:
     w = site.style.words
     return r.page(
         site.style,
@@ -121,12 +119,12 @@ def about_page(site: SampleSite) -> str:
     )
 
 
-def article_response(site: SampleSite, spec: ArticleSpec, edition: int) -> Response:
+def article_response(site: SiteStructure, spec: ArticleSpec, edition: int) -> Response:
     html = article_html(site, spec, edition)
     return responses.html_response(html, site.modified(spec, edition), latin1=spec.latin1)
 
 
-def related_targets(site: SampleSite, spec: ArticleSpec, count: int) -> list[ArticleSpec]:
+def related_targets(site: SiteStructure, spec: ArticleSpec, count: int) -> list[ArticleSpec]:
     # Drafts link to what was published before them; nothing links to edition-2 articles
     # from edition-1 pages, so edition 2 leaves those pages byte-identical.
     pos = site.edition_count(1) if spec.draft else site.position_of(spec.article_id)
@@ -136,7 +134,7 @@ def related_targets(site: SampleSite, spec: ArticleSpec, count: int) -> list[Art
     return [site.articles[i] for i in rng.sample(pool, k=min(count, len(pool)))]
 
 
-def article_html(site: SampleSite, spec: ArticleSpec, edition: int) -> str:
+def article_html(site: SiteStructure, spec: ArticleSpec, edition: int) -> str:
     s, w = site.style, site.style.words
     texts = TEXTS[site.language]
     head = site.head(spec)
@@ -188,7 +186,9 @@ def article_html(site: SampleSite, spec: ArticleSpec, edition: int) -> str:
         else:
             link = f'<a href="{gallery_href}">{r.esc(footer)}</a>'
             blocks.append(f'<div class="gallery-footer">{link}</div>')
-    tags = " ".join(f'<a rel="tag" href="/tag/{tag_slug(t)}/">{r.esc(t)}</a>' for t in head.tags)
+    tags = " ".join(
+        f'<a rel="tag" href="{tag_path(tag_slug(t))}">{r.esc(t)}</a>' for t in head.tags
+    )
     # A draft is not in the tag index yet: its preview shows no tag links.
     tag_block = "" if spec.draft else f'<div class="post-tags">{r.esc(w["tags"])} {tags}</div>\n'
 
@@ -219,7 +219,7 @@ def article_html(site: SampleSite, spec: ArticleSpec, edition: int) -> str:
     )
 
 
-def gallery_index_page(site: SampleSite, n: int) -> str:
+def gallery_index_page(site: SiteStructure, n: int) -> str:
     w = site.style.words
     items = site.galleries[::-1][(n - 1) * PER_PAGE : n * PER_PAGE]
     entries = []
@@ -231,10 +231,10 @@ def gallery_index_page(site: SampleSite, n: int) -> str:
             f'/wp-content/uploads/galleries/{g.gallery_id}-218x150.jpg" alt=""></a>'
             f'<h2><a href="{href}">{r.esc(text.head.title)}</a></h2></article>'
         )
-    prefix = site.style.gallery_prefix
+    prefix = site.shape.gallery_prefix
 
     def path_of(k: int) -> str:
-        return prefix if k == 1 else f"{prefix}page/{k}/"
+        return page_path(prefix, k)
 
     main = (
         f'<section class="archive"><h1>{r.esc(w["galleries"])}</h1>\n'
@@ -251,7 +251,7 @@ def gallery_index_page(site: SampleSite, n: int) -> str:
     )
 
 
-def gallery_page(site: SampleSite, spec: GallerySpec) -> str:
+def gallery_page(site: SiteStructure, spec: GallerySpec) -> str:
     text = gallery_text(site.seed, site.site_no, site.language, spec)
     canonical = site.url(site.gallery_path(spec))
     image = f"{site.cdn_url}/wp-content/uploads/galleries/{spec.gallery_id}-1.jpg"
@@ -289,7 +289,7 @@ def gallery_page(site: SampleSite, spec: GallerySpec) -> str:
     )
 
 
-def not_found(site: SampleSite) -> Response:
+def not_found(site: SiteStructure) -> Response:
     """The 404 page, in the site's chrome (the dead link and unknown paths lead here)."""
     w = site.style.words
     main = f'<div class="error-404"><h1>{r.esc(w["404"])}</h1><p>{r.esc(w["404_text"])}</p></div>'

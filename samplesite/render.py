@@ -14,27 +14,20 @@ from datetime import datetime
 from html import escape
 from urllib.parse import quote
 
+from samplesite.shapes import SITEMAP_PATH, SiteShape, tag_path
 from samplesite.vocabulary import TEXTS
 
 
 @dataclass(frozen=True, slots=True)
 class Style:
-    """What differs between the sample sites besides their content: words, paths, habits."""
+    """What differs between the sample sites besides their content: URL shapes, words, habits."""
 
-    name: str
+    shape: SiteShape
     title: str
     tagline: str
-    language: str
     timezone: str
-    article_prefix: str
-    listing_prefix: str
-    gallery_prefix: str
-    drafts_prefix: str
-    feed_path: str
     about_path: str
     dead_path: str
-    redirect_path: str  # old URL scheme, formatted with the article id
-    canonical_slash: bool
     ellipsis: str
     words: dict[str, str]
 
@@ -48,8 +41,8 @@ def attr(text: str) -> str:
 
 
 def human_date(style: Style, when: datetime) -> str:
-    months = TEXTS[style.language]["months"]
-    if style.language == "fr":
+    months = TEXTS[style.shape.language]["months"]
+    if style.shape.language == "fr":
         return f"{when.day} {months[when.month - 1]} {when.year} à {when.hour}h{when.minute:02d}"
     hour = when.hour % 12 or 12
     return f"{months[when.month - 1]} {when.day}, {when.year} {hour}:{when.minute:02d} " + (
@@ -83,21 +76,21 @@ def page(
         f'<li><a href="{href}">{esc(label)}</a></li>'
         for href, label in (
             ("/", w["home"]),
-            (style.listing_prefix, w["news"]),
-            ("/tag/wec/", "WEC"),
-            ("/tag/elms/", "ELMS"),
-            ("/tag/imsa/", "IMSA"),
-            (style.gallery_prefix, w["galleries"]),
+            (style.shape.listing_prefix, w["news"]),
+            (tag_path("wec"), "WEC"),
+            (tag_path("elms"), "ELMS"),
+            (tag_path("imsa"), "IMSA"),
+            (style.shape.gallery_prefix, w["galleries"]),
             (style.about_path, w["about"]),
         )
     )
     return (
-        f'<!DOCTYPE html>\n<html lang="{lang or style.language}">\n<head>\n{meta_charset}'
+        f'<!DOCTYPE html>\n<html lang="{lang or style.shape.language}">\n<head>\n{meta_charset}'
         f"<title>{esc(title)}</title>\n"
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         f'<link rel="stylesheet" href="/static/site.css">\n'
         f'<link rel="alternate" type="application/rss+xml" title="{attr(style.title)}" '
-        f'href="{base}{style.feed_path}">\n{head_extra}</head>\n'
+        f'href="{base}{style.shape.feed_path}">\n{head_extra}</head>\n'
         f'<body class="{body_class}">\n'
         f'<div id="cookie-banner" class="cookie-consent" role="dialog"><p>{esc(w["cookies"])}</p>'
         f'<button class="accept">{esc(w["accept"])}</button>'
@@ -112,7 +105,8 @@ def page(
         f'<form action="/newsletter/"><input type="email" name="email" placeholder="e-mail">'
         f"<button>{esc(w['subscribe'])}</button></form></aside>\n"
         f'<footer class="site-footer"><ul><li><a href="{style.about_path}">{esc(w["legal"])}</a>'
-        f'</li><li><a href="{style.feed_path}">RSS</a></li><li><a href="/sitemap.xml">Sitemap</a>'
+        f'</li><li><a href="{style.shape.feed_path}">RSS</a></li>'
+        f'<li><a href="{SITEMAP_PATH}">Sitemap</a>'
         f"</li></ul><p>© 2016-2026 {esc(style.title)} - {esc(w['rights'])}</p></footer>\n"
         "</body>\n</html>\n"
     )

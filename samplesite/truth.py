@@ -5,18 +5,16 @@ from __future__ import annotations
 import bisect
 import re
 from collections.abc import Iterator, Mapping
-from typing import TYPE_CHECKING
 
-from samplesite import feeds
+import samplesite.feeds as feeds
 from samplesite.content import gallery_text
 from samplesite.model import ArticleSpec, GallerySpec, PageKind, PageTruth
 from samplesite.paging import MENU_TAGS, page_count
+from samplesite.shapes import page_path, tag_path
+from samplesite.structure import SiteStructure
 
-if TYPE_CHECKING:
-    from samplesite.site import SampleSite
 
-
-def site_truth(site: SampleSite, edition: int = 1) -> Iterator[PageTruth]:
+def site_truth(site: SiteStructure, edition: int = 1) -> Iterator[PageTruth]:
     """Every page of the site in an edition, lazily: articles, drafts, galleries, listings,
     tag pages, robots/sitemaps/feed/about and the dead link."""
     for spec in site.visible(edition):
@@ -29,7 +27,7 @@ def site_truth(site: SampleSite, edition: int = 1) -> Iterator[PageTruth]:
     yield from other_truths(site)
 
 
-def page_truth(site: SampleSite, path: str, edition: int = 1) -> PageTruth | None:
+def page_truth(site: SiteStructure, path: str, edition: int = 1) -> PageTruth | None:
     """The truth of the page at a canonical path or one of its variants, if any.
 
     Articles are found by the id in their path; other pages by a scan of the truth.
@@ -40,13 +38,13 @@ def page_truth(site: SampleSite, path: str, edition: int = 1) -> PageTruth | Non
             truth = article_truth(site, spec, edition)
             if path == truth.path or path in truth.variants:
                 return truth
-    for truth in site.truth(edition):
+    for truth in site_truth(site, edition):
         if path == truth.path or path in truth.variants:
             return truth
     return None
 
 
-def article_truth(site: SampleSite, spec: ArticleSpec, edition: int = 1) -> PageTruth:
+def article_truth(site: SiteStructure, spec: ArticleSpec, edition: int = 1) -> PageTruth:
     head = site.head(spec)
     path = site.article_path(spec)
     variants = [site.twin_path(path)]
@@ -80,7 +78,7 @@ def article_truth(site: SampleSite, spec: ArticleSpec, edition: int = 1) -> Page
     )
 
 
-def gallery_truth(site: SampleSite, spec: GallerySpec) -> PageTruth:
+def gallery_truth(site: SiteStructure, spec: GallerySpec) -> PageTruth:
     text = gallery_text(site.seed, site.site_no, site.language, spec)
     path = site.gallery_path(spec)
     head = text.head
@@ -110,7 +108,7 @@ def gallery_truth(site: SampleSite, spec: GallerySpec) -> PageTruth:
 
 
 def simple_truth(
-    site: SampleSite, path: str, kind: PageKind, title: str | None, status: int = 200
+    site: SiteStructure, path: str, kind: PageKind, title: str | None, status: int = 200
 ) -> PageTruth:
     return PageTruth(
         site=site.name,
@@ -136,14 +134,14 @@ def simple_truth(
     )
 
 
-def listing_truths(site: SampleSite, edition: int) -> Iterator[PageTruth]:
+def listing_truths(site: SiteStructure, edition: int) -> Iterator[PageTruth]:
     w = site.style.words
     yield simple_truth(site, "/", "listing", f"{site.style.title} - {site.style.tagline}")
-    prefix = site.style.listing_prefix
+    prefix = site.shape.listing_prefix
     for n in range(1, page_count(len(site.visible(edition))) + 1):
         yield simple_truth(
             site,
-            prefix if n == 1 else f"{prefix}page/{n}/",
+            page_path(prefix, n),
             "listing",
             listing_title(w, w["news"], n),
         )
@@ -153,15 +151,15 @@ def listing_truths(site: SampleSite, edition: int) -> Iterator[PageTruth]:
         if size == 0 and slug not in MENU_TAGS:
             continue
         for n in range(1, page_count(size) + 1):
-            path = f"/tag/{slug}/" if n == 1 else f"/tag/{slug}/page/{n}/"
+            path = tag_path(slug, n)
             yield simple_truth(site, path, "listing", listing_title(w, name, n))
-    prefix = site.style.gallery_prefix
+    prefix = site.shape.gallery_prefix
     for n in range(1, page_count(len(site.galleries)) + 1):
-        path = prefix if n == 1 else f"{prefix}page/{n}/"
+        path = page_path(prefix, n)
         yield simple_truth(site, path, "listing", w["galleries"])
 
 
-def other_truths(site: SampleSite) -> Iterator[PageTruth]:
+def other_truths(site: SiteStructure) -> Iterator[PageTruth]:
     w = site.style.words
     yield simple_truth(site, site.robots_path, "other", None)
     yield simple_truth(site, site.sitemap_path, "other", None)

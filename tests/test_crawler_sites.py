@@ -9,9 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from crawler.sites import SITES, SiteDescription, real_sites, sample_sites
+from crawler.sites import SITES, SiteDescription, real_sites, sample_site, sample_sites
 from etl.dedup.urls import canonical_url, url_identity
 from samplesite import SampleSite, build_sample_sites
+from samplesite.shapes import SHAPES
 
 ROOT = Path(__file__).resolve().parent.parent
 REAL = {
@@ -85,13 +86,20 @@ def generated() -> dict[str, SampleSite]:
 
 
 def described(name: str) -> SiteDescription:
-    return SITES[name].bind(BASE)
+    """A sample site described from the generator's URL shapes, as the registry describes it."""
+    return sample_site(SHAPES[name]).bind(BASE)
+
+
+@pytest.mark.parametrize("name", ["sample-fr", "sample-en"])
+def test_the_registry_describes_the_sample_sites_from_their_shapes(name: str) -> None:
+    assert set(SHAPES) == {s.name for s in sample_sites()}
+    assert SITES[name] == sample_site(SHAPES[name])
 
 
 @pytest.mark.parametrize("name", ["sample-fr", "sample-en"])
 def test_sample_discovery_points_are_those_of_the_generator(name: str) -> None:
     site = generated()[name]
-    description = SITES[name]
+    description = sample_site(SHAPES[name])
     assert set(description.start_paths + description.sitemap_paths + description.feed_paths) == (
         set(site.start_paths)
     )

@@ -215,7 +215,7 @@ def test_articles_span_several_years_and_carry_the_seed_noise(sites) -> None:
 
 def test_listing_teasers_are_cut_and_thumbnails_live_on_another_host(sites) -> None:
     for site in sites.values():
-        tree = lxml.html.fromstring(site.render(site.style.listing_prefix).body)
+        tree = lxml.html.fromstring(site.render(site.shape.listing_prefix).body)
         excerpts = tree.xpath("//p[@class='teaser-excerpt']/text()")
         assert excerpts and all(e.endswith(site.style.ellipsis) for e in excerpts)
         images = tree.xpath("//article[@class='teaser']//img/@src")
@@ -281,7 +281,7 @@ def test_robots_txt_disallows_drafts_and_names_the_sitemaps(served) -> None:
     for name, site in served.sites.items():
         status, _, body = fetch(served.url(name, "/robots.txt"))
         text = body.decode()
-        assert status == 200 and f"Disallow: {site.style.drafts_prefix}" in text
+        assert status == 200 and f"Disallow: {site.shape.drafts_prefix}" in text
         assert f"Sitemap: {served.base_url(name)}/sitemap.xml" in text
 
 
