@@ -7,7 +7,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PREFECT_SERVER_ANALYTICS_ENABLED=false
 
 WORKDIR /app
-COPY pyproject.toml README.md scrapy.cfg ./
+COPY pyproject.toml README.md scrapy.cfg alembic.ini ./
 COPY crawler ./crawler
 COPY etl ./etl
 COPY flows ./flows

@@ -109,3 +109,24 @@ def prefect_harness() -> Iterator[None]:
 
     with prefect_test_harness(server_startup_timeout=60):
         yield
+
+
+# --- markers --------------------------------------------------------------------------------
+# Each test is marked from the fixtures it uses, directly or through other fixtures, so a new
+# test cannot forget its marks: `pytest -m "not db and not network and not prefect"` runs the
+# pure tests only. Tests that start servers or subprocesses without these fixtures are marked
+# in their own modules.
+MARKS_BY_FIXTURE = {
+    "db": frozenset({"admin_url", "test_database_url", "database_url", "engine"}),
+    "network": frozenset({"served"}),
+    "prefect": frozenset({"prefect_harness"}),
+}
+
+
+@pytest.hookimpl(tryfirst=True)  # before `-m` deselects by marks
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        used = set(getattr(item, "fixturenames", ()))
+        for mark, fixtures in MARKS_BY_FIXTURE.items():
+            if used & fixtures:
+                item.add_marker(mark)

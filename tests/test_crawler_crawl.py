@@ -31,6 +31,9 @@ from etl.clean.records import RawPage
 from etl.dedup.urls import normalize_url
 from etl.store.scratch import scratch_database
 
+# Every test crawls one of this module's HTTP servers with a scrapy subprocess.
+pytestmark = pytest.mark.network
+
 ROOT = Path(__file__).resolve().parent.parent
 SITE = "sample-en"
 
@@ -406,6 +409,7 @@ def test_a_recrawl_still_finds_a_new_article(first_crawl: Crawl, recrawls: Recra
     assert changed.rows[PAGINATED].fetched_at == first_crawl.rows[PAGINATED].fetched_at
 
 
+@pytest.mark.faults
 def test_a_database_that_refuses_pages_stops_the_crawl(
     tiny: tuple[TinySite, TinySite], admin_url: str
 ) -> None:

@@ -118,6 +118,7 @@ def prefect_env(tmp_path: Path) -> Iterator[dict[str, str]]:
         yield env | {"PREFECT_API_URL": api_url}
 
 
+@pytest.mark.prefect  # a Prefect server of its own (prefect_env), not prefect_harness
 def test_served_deployment_runs_on_schedule_and_loads_the_sample_site(
     prefect_env: dict[str, str],
     database_url: str,

@@ -53,6 +53,7 @@ def test_a_second_run_of_a_site_is_refused_while_the_first_holds_it(
         assert conn.scalar(select(func.count()).select_from(ArticleRow)) == 0
 
 
+@pytest.mark.faults
 def test_a_database_refusing_the_first_connections_is_retried_and_loads_once(
     database_url: str, engine: Engine, served: ServedSites
 ) -> None:

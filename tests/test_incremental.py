@@ -11,6 +11,7 @@ import time
 from datetime import datetime
 from urllib.parse import urlsplit
 
+import pytest
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
@@ -21,6 +22,9 @@ from flows.spider_process import run_spider
 from samplesite import serve_sample_sites
 from samplesite.server import LoggedRequest, ServedSites
 from tests.conftest import SAMPLE_SITES as SITES
+
+# Every test runs spiders over HTTP, some against sites served here (not by `served`).
+pytestmark = pytest.mark.network
 
 
 def crawl_and_clean(database_url: str, engine: Engine, served: ServedSites) -> CleanRunStats:

@@ -14,6 +14,7 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
 from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 
@@ -95,6 +96,7 @@ def kill_half_way(database_url: str, pages: int) -> int:
     return loaded
 
 
+@pytest.mark.faults
 def test_a_load_killed_half_way_and_run_again_stores_every_article_once(
     database_url: str, engine: Engine
 ) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import subprocess
 import sys
 
@@ -206,3 +207,28 @@ def test_similarities_score_each_pair_as_similarity_does() -> None:
     scores = neardup.similarities(np.stack([a for a, _ in pairs]), np.stack([b for _, b in pairs]))
     assert scores.tolist() == [neardup.similarity(a, b) for a, b in pairs]
     assert scores[-1] == 0.0, "an empty text matches nothing, not even itself"
+
+
+# Digests of (shingle hashes, signature, band keys) computed with datasketch's private ``_fmix``,
+# before neardup carried its own MurmurHash3 finalizer: stored signatures and band keys must not
+# change (the public MinHash API covers the signature step only, not the 64-bit mixes).
+PINNED_DIGESTS = {
+    "Toyota won the Six Hours of Spa after two safety car periods and a late shower that caught "
+    "out the field.": "58597db77e6c473f52cf1570e2ea1b345557adf2e221208fdab44312db0f3316",
+    "Short text": "a5f09164f5d0f8690cbda39c59313391b3250bba987e5ec062ad9e63dbbeb376",
+    "Le Mans: Ferrari takes pole, Porsche second; rain expected for the start on Saturday "
+    "afternoon at four.": "c1d3c9f620524987923e3246d4096605ab049cba87454a7dd881c1add73d3c89",
+}
+
+
+@pytest.mark.parametrize("text", list(PINNED_DIGESTS))
+def test_hashes_signatures_and_band_keys_are_bit_for_bit_unchanged(text: str) -> None:
+    hashes = neardup.shingle_hashes(text)
+    sig = neardup.signature(text)
+    keys = neardup.band_keys(sig)
+    data = (
+        np.asarray(hashes, dtype="<u4").tobytes()
+        + neardup.to_bytes(sig)
+        + np.asarray(keys, dtype="<i8").tobytes()
+    )
+    assert hashlib.sha256(data).hexdigest() == PINNED_DIGESTS[text]

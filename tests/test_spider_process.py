@@ -26,6 +26,8 @@ def test_a_crawl_reports_its_scrapy_stats_and_its_own_peak_memory(
     assert 20 < run.peak_rss_mib < 400, run.peak_rss_mib
 
 
+@pytest.mark.network  # runs a spider, against a port nothing listens on
+@pytest.mark.faults
 def test_a_site_that_cannot_be_reached_fails_with_a_clear_message(database_url: str) -> None:
     with socket.create_server(("127.0.0.1", 0)) as probe:
         port = probe.getsockname()[1]

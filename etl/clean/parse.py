@@ -2,9 +2,11 @@
 
 Pages arrive exactly as fetched: often UTF-8, sometimes ISO-8859-1 or Windows-1252 with no
 charset header and no ``<meta charset>``, occasionally binary junk or nothing at all. Decoding
-follows what a browser does (BOM, then the document's own declaration, then a strict UTF-8
-attempt, then a statistical guess), and parsing never raises: a page that cannot be read
-becomes ``None`` and the caller records it as kind ``other``.
+tries, in order: a BOM, the document's own declaration (XML prolog or ``<meta>`` charset in its
+first 4 KiB, latin-1 read as Windows-1252 as browsers do), a strict UTF-8 decode, and finally
+Windows-1252 with replacement characters, which accepts any bytes. There is no statistical
+charset detection. Parsing never raises: a page that cannot be read (empty, mostly control
+bytes, unparseable) becomes ``None`` and the caller records it as kind ``other``.
 """
 
 from __future__ import annotations
@@ -69,7 +71,7 @@ def looks_binary(body: bytes) -> bool:
 
 
 def decode_body(body: bytes | str) -> str:
-    """Turn fetched bytes into text, guessing the encoding when the page does not say it."""
+    """Turn fetched bytes into text: the declared encoding, else UTF-8, else Windows-1252."""
     if isinstance(body, str):
         return body[:MAX_BODY_BYTES]
     body = body[:MAX_BODY_BYTES]
@@ -78,7 +80,7 @@ def decode_body(body: bytes | str) -> str:
         try:
             return body.decode(declared)
         except (UnicodeDecodeError, LookupError):
-            pass  # a wrong declaration is common: fall through to detection
+            pass  # a wrong declaration is common: fall through to UTF-8, then Windows-1252
     try:
         return body.decode("utf-8")
     except UnicodeDecodeError:

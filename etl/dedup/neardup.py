@@ -33,7 +33,6 @@ from typing import Generic, TypeVar
 import numpy as np
 import numpy.typing as npt
 from datasketch import MinHash
-from datasketch.minhash import _fmix
 
 from etl.store.settings import DEFAULT_NEAR_DUP_THRESHOLD, NEAR_DUP_THRESHOLD_ENV, load_settings
 
@@ -64,6 +63,23 @@ _POLY = np.uint64(0x9E3779B97F4A7C15)
 _BAND_SALT = np.arange(1, BANDS + 1, dtype=np.uint64) * np.uint64(0xD6E8FEB86659FD93)
 # The permutations depend only on (NUM_PERM, SEED, SCHEME): draw them once, share them.
 _PERMUTATIONS = MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME).permutations
+# The MurmurHash3 finalizer (fmix32 / fmix64 of Appleby's reference code): shift, multiplier,
+# shift, multiplier, shift. The affine32 scheme pre-mixes every input hash with fmix32.
+_FMIX_CONSTANTS = {
+    32: tuple(np.uint32(c) for c in (16, 0x85EBCA6B, 13, 0xC2B2AE35, 16)),
+    64: tuple(np.uint64(c) for c in (33, 0xFF51AFD7ED558CCD, 33, 0xC4CEB9FE1A85EC53, 33)),
+}
+
+
+def _fmix(values: npt.NDArray, width: int) -> npt.NDArray:
+    """MurmurHash3's finalizer, element-wise on a uint32 (``width`` 32) or uint64 (64) array: a
+    bijection that spreads every input bit over the output; products wrap modulo 2**width."""
+    s1, m1, s2, m2, s3 = _FMIX_CONSTANTS[width]
+    values = values ^ (values >> s1)
+    values = values * m1
+    values = values ^ (values >> s2)
+    values = values * m2
+    return values ^ (values >> s3)
 
 
 def threshold_from_env() -> float:

@@ -20,8 +20,12 @@ _MIGRATION_LOCK_ID = 0x70697462_6F617264 & 0x7FFFFFFFFFFFFFFF
 
 
 def alembic_config() -> Config:
-    config = Config(str(MIGRATIONS_DIR / "alembic.ini"))
+    """The Alembic configuration, built in code from the package's own migrations directory:
+    an installed (non-editable) package has no alembic.ini, and the root one is for the plain
+    ``alembic`` command run from a checkout."""
+    config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.set_main_option("file_template", "%%(rev)s_%%(slug)s")
     return config
 
 

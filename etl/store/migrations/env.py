@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from logging.config import fileConfig
+
 from alembic import context
 from sqlalchemy import create_engine, pool
 
@@ -10,6 +12,10 @@ from etl.store.models import Base
 
 config = context.config
 target_metadata = Base.metadata
+# The plain `alembic` command reads the root alembic.ini, logging sections included;
+# etl.store.migrate's in-code configuration has no file and leaves logging to the caller.
+if config.config_file_name is not None:
+    fileConfig(config.config_file_name, disable_existing_loggers=False)
 
 
 def _url() -> str:
