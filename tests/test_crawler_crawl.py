@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import json
 import os
 import subprocess
 import sys
@@ -442,3 +443,25 @@ def test_max_pages_stops_the_crawl_early(served, database_url: str) -> None:
     assert process.returncode == 0, process.stderr[-3000:]
     assert "'finish_reason': 'closespider_pagecount'" in process.stderr
     assert 0 < len(stored_rows(database_url)) < 20
+
+
+def test_a_crawl_exports_its_pages_as_json_lines_like_any_scrapy_project(
+    served, database_url: str, tmp_path: Path
+) -> None:
+    """The item is the raw-page record itself: Scrapy's feed exports write it as they are."""
+    out = tmp_path / "pages.jsonl"
+    process = run_crawl(served.base_url("sample-en"), database_url, "-o", str(out))
+    assert process.returncode == 0, process.stderr[-3000:]
+    assert "TypeError" not in process.stderr, process.stderr[-3000:]
+    exported = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    rows = stored_rows(database_url)
+    assert len(exported) == len(rows) > 20
+    by_url = {page["url"]: page for page in exported}
+    for row in rows.values():
+        page = by_url[row.url]
+        assert (page["site"], page["final_url"], page["status"]) == (
+            row.site,
+            row.final_url,
+            row.status,
+        )
+        assert page["body"] == row.body.decode("utf-8", errors="replace")
