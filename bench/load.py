@@ -137,7 +137,7 @@ BARE_TABLE = (
     "CREATE TABLE copy_target (site varchar(64), url text, raw_page_id bigint, "
     "kind varchar(16), title text, author text, published_at timestamptz, "
     "modified_at timestamptz, language varchar(8), image text, tags text[], text text, "
-    "content_hash varchar(64), place text, series text[], classes text[], "
+    "content_hash varchar(64), place text, credit text, series text[], classes text[], "
     "manufacturers text[], car_numbers text[], duplicate_of bigint)"
 )
 # The articles table's own write cost (generated columns, indexes), without the loader's work.

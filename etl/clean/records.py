@@ -62,6 +62,8 @@ class PageMetadata:
     heading: str | None = None
     #: Every JSON-LD ``@type`` on the page, lower-cased (``newsarticle``, ``imagegallery``...).
     ld_types: set[str] = field(default_factory=set)
+    #: The photo credit or copyright line, taken out of the text by cleaning.
+    credit: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +73,7 @@ class Teaser:
     url: str
     title: str
     excerpt: str = ""
+    image: str | None = None  # the teaser's own picture, an absolute URL
 
 
 @dataclass(frozen=True, slots=True)

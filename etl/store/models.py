@@ -121,6 +121,10 @@ class ArticleRow(Base):
     place: Mapped[str | None] = mapped_column(
         Text, comment="Place read from a dateline such as 'G.N., Le Mans -'."
     )
+    credit: Mapped[str | None] = mapped_column(
+        Text,
+        comment="The photo credit or copyright line read from the page, taken out of the text.",
+    )
     series: Mapped[list[str]] = mapped_column(
         ARRAY(Text),
         default=list,
@@ -249,6 +253,9 @@ class ListingTeaserRow(Base):
     title: Mapped[str] = mapped_column(Text, comment="The teaser's title, possibly cut short.")
     excerpt: Mapped[str] = mapped_column(
         Text, default="", comment="The teaser's excerpt, possibly cut off with an ellipsis."
+    )
+    image: Mapped[str | None] = mapped_column(
+        Text, comment="The absolute URL of the image the teaser shows, if any."
     )
     seen_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now(), comment="When last seen."

@@ -34,6 +34,7 @@ def save_teasers(conn: Connection, listings: Iterable[tuple[str, str, Sequence[T
                 "target_url": target,
                 "title": teaser.title,
                 "excerpt": teaser.excerpt,
+                "image": teaser.image,
             }
     if not rows:
         return
@@ -44,6 +45,7 @@ def save_teasers(conn: Connection, listings: Iterable[tuple[str, str, Sequence[T
             set_={
                 "title": stmt.excluded.title,
                 "excerpt": stmt.excluded.excerpt,
+                "image": stmt.excluded.image,
                 "seen_at": func.now(),
             },
         ),
