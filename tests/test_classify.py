@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from etl.clean.classify import Classification, classify_page, find_teasers
+from etl.clean.cleaner import clean_page
 from etl.clean.extract import extract_lines
+from etl.clean.listing import has_pagination
 from etl.clean.metadata import extract_metadata
 from etl.clean.parse import parse_html
 
@@ -133,3 +135,90 @@ def test_a_results_table_without_long_paragraphs_stays_an_article() -> None:
 def test_a_brief_with_a_linked_headline_below_stays_an_article() -> None:
     brief = f"<article><h1>La Toyota gagne</h1><p>{PARAGRAPH}</p></article>"
     assert classify(page(brief + teaser(1))).kind == "article"
+
+
+# --- teaser blocks found by structure alone (etl/clean/listing.py) ---------------------------
+
+
+def card(n: int, image_attribute: str = "src") -> str:
+    """A card as an unknown theme writes it: no heading, made-up class names, a lazy image."""
+    return (
+        f'<div class="q{n % 3}x zz-item"><a href="/node/{n}"><img {image_attribute}="/img/{n}.jpg" '
+        f'alt=""></a><div class="t9"><a href="/node/{n}">Victoire de la voiture {n} aux 6 Heures'
+        f'</a></div><div class="s3">Résumé de la course {n}, un week-end agité pour tous les '
+        "équipages engagés.</div></div>"
+    )
+
+
+def grid(count: int, image_attribute: str = "src") -> str:
+    """Cards laid out in rows of three: one parent per row, so no parent holds four."""
+    rows = [
+        '<div class="r0w">'
+        + "".join(card(n, image_attribute) for n in range(i, min(i + 3, count)))
+        + "</div>"
+        for i in range(0, count, 3)
+    ]
+    return '<section class="v-grid">' + "".join(rows) + "</section>"
+
+
+def test_a_grid_in_rows_of_three_cards_is_a_listing_whatever_the_class_names() -> None:
+    result = classify(page("<h1>Actualités</h1>" + grid(9)), "https://example.org/actualites/")
+    assert result.kind == "listing"
+    assert len(result.teasers) == 9
+    first = result.teasers[0]
+    assert first.url == "https://example.org/node/0"
+    assert first.title == "Victoire de la voiture 0 aux 6 Heures"
+    assert first.excerpt.startswith("Résumé de la course 0")
+    assert first.image == "https://example.org/img/0.jpg"
+
+
+def test_a_lazy_loaded_teaser_image_is_read_from_its_data_attribute() -> None:
+    result = classify(page(grid(6, "data-src")), "https://example.org/tag/wec/")
+    assert result.kind == "listing"
+    assert result.teasers[0].image == "https://example.org/img/0.jpg"
+
+
+def test_an_article_with_a_grid_of_related_stories_at_its_foot_stays_an_article() -> None:
+    paragraphs = "".join(f"<p>{PARAGRAPH} {n}</p><p>{SECOND_PARAGRAPH}</p>" for n in range(3))
+    body = f"<article><h1>La Toyota gagne</h1>{paragraphs}</article>{grid(6)}"
+    assert classify(page(body)).kind == "article"
+
+
+def test_short_titles_with_a_price_beside_them_are_entries() -> None:
+    items = "".join(
+        f'<li class="p"><a href="/p/{n}"><img src="/c{n}.jpg" alt="">Casque {n}</a>'
+        f"<span>Prix : {100 + n} €, livraison offerte</span></li>"
+        for n in range(8)
+    )
+    result = classify(page(f"<h1>Casques</h1><ul>{items}</ul>"))
+    assert result.kind == "listing"
+    assert result.teasers[0].title == "Casque 0"
+
+
+def test_a_menu_of_short_links_is_not_a_listing() -> None:
+    menu = "".join(f'<li><a href="/s/{n}">WEC {n}</a></li>' for n in range(10))
+    assert classify(page(f"<ul>{menu}</ul>" + article_body())).kind == "article"
+
+
+def test_pagination_from_rel_next_or_page_numbers() -> None:
+    with_rel = parse_html('<html><head><link rel="next" href="/p/2"></head><body></body></html>')
+    numbers = "".join(f'<li><a href="/page/{n}">{n}</a></li>' for n in range(1, 5))
+    with_numbers = parse_html(f"<html><body><ul>{numbers}</ul></body></html>")
+    lone = parse_html('<html><body><p><a href="/x">2</a> tours</p></body></html>')
+    assert with_rel is not None and with_numbers is not None and lone is not None
+    assert has_pagination(with_rel)
+    assert has_pagination(with_numbers)
+    assert not has_pagination(lone)
+
+
+def test_a_doubtful_page_keeps_its_text_as_an_article_and_the_doubt_is_recorded() -> None:
+    # as many teaser cards as running text: not sure enough to empty the page
+    paragraphs = f"<p>{PARAGRAPH}</p><p>{SECOND_PARAGRAPH}</p><p>{PARAGRAPH}</p>"
+    html = page(f"<article><h1>La Toyota gagne</h1>{paragraphs}</article>{grid(6)}")
+    result = classify(html)
+    assert result.kind == "article"
+    assert result.doubt == "kind-doubt:listing"
+    cleaned = clean_page(html, "https://example.org/a")
+    assert cleaned.kind == "article"
+    assert cleaned.text
+    assert cleaned.removed["kind-doubt:listing"] == 1

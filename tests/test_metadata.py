@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -12,6 +13,7 @@ from etl.clean.metadata import extract_metadata, guess_language, read_dateline
 from etl.clean.parse import parse_html
 
 PARIS_SUMMER = timezone(timedelta(hours=2))
+PARIS = ZoneInfo("Europe/Paris")
 
 
 def metadata_of(head: str, body: str = "<p>Texte.</p>", lang: str = "fr"):
@@ -190,7 +192,8 @@ def test_date_written_in_the_byline_when_the_markup_declares_none() -> None:
         f"<p>{paragraph}</p><p>{paragraph.replace('six', 'huit')}</p></article></body></html>"
     )
     page = clean_page(html.encode(), "https://example.org/a/2")
-    assert page.metadata.published_at == datetime(2018, 1, 22, 0, 13)
+    # A French page's zoneless time is Paris time, not UTC.
+    assert page.metadata.published_at == datetime(2018, 1, 22, 0, 13, tzinfo=PARIS)
     assert "Publié le" not in page.text
 
 

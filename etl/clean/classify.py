@@ -5,8 +5,12 @@ the decision rests on what the page shows:
 
 - declared types: ``og:type`` and JSON-LD ``@type`` (``NewsArticle``, ``CollectionPage``,
   ``ImageGallery``...), trusted when the body agrees;
-- repeated teaser blocks: many sibling entries each made of a link with a title-like text,
-  usually a heading, and a short excerpt - the shape of an index, tag, search or home page;
+- repeated teaser blocks: many look-alike entries each made of a link with a title-like text,
+  usually a heading, and a short excerpt - the shape of an index, tag, search or home page -
+  found by structure alone (:mod:`etl.clean.listing`), never by one theme's class names, and
+  weighed against the page's own running text; a pager and ``og:type``/JSON-LD tip the balance;
+- doubt keeps the text: a page with teaser blocks but too much text of its own stays an article
+  and says so (``Classification.doubt``, counted in ``CleanedPage.removed``);
 - link density and prose: an article has paragraphs of running text that are not links or
   teaser excerpts; a listing's extracted text is mostly its teasers;
 - captions: a gallery is a set of figures with captions and little prose.
@@ -16,11 +20,19 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from itertools import pairwise
 from urllib.parse import urljoin
 
 from lxml.html import HtmlElement
 
 from etl.clean.boilerplate import line_key
+from etl.clean.listing import (
+    TeaserGroup,
+    find_teaser_groups,
+    has_pagination,
+    image_of,
+    in_chrome,
+)
 from etl.clean.metadata import normalize_space
 from etl.clean.records import PageKind, PageMetadata, Teaser
 
@@ -48,6 +60,25 @@ FULL_PARAGRAPH_CHARS = 250
 MIN_FULL_PARAGRAPHS = 3
 #: A page without running text but with this much text is a brief or a results table: kept.
 MAX_OTHER_CHARS = 500
+#: This many full paragraphs make an article without looking for teaser blocks.
+SURE_ARTICLE_PARAGRAPHS = 8
+#: Lines and paragraphs shorter than these are labels, prices, bylines: not running text.
+OWN_LINE_CHARS = 80
+OWN_PROSE_CHARS = 80
+#: Listing thresholds, measured on wcxb-dev (bench/page_kinds.py). Blocks and less than this
+#: much running text of the page's own (at most one long paragraph) make a listing...
+LISTING_MAX_OWN_CHARS = 200
+#: ... as do blocks holding this share of the text (with this many long paragraphs at most),
+#: on a page that does not declare itself an article ...
+LISTING_TEASER_SHARE = 0.9
+LISTING_MAX_LONG_LINES = 3
+#: ... or, on a page that declares a listing or has a pager, a smaller share.
+DECLARED_LISTING_TEASER_SHARE = 0.4
+DECLARED_LISTING_MAX_LONG_LINES = 5
+#: Entries shorter than this on average are a bare list of links, not teasers.
+MIN_TEASER_AVG_CHARS = 25
+#: Blocks holding this share, on a page kept as an article, are recorded as a doubt.
+DOUBT_TEASER_SHARE = 0.3
 #: A gallery has at least this many captioned photos.
 MIN_GALLERY_CAPTIONS = 4
 
@@ -67,6 +98,9 @@ class Classification:
     reason: str
     teasers: tuple[Teaser, ...] = ()
     captions: tuple[str, ...] = ()
+    #: Set when the page is kept as an article against some evidence (``kind-doubt:listing``):
+    #: the cleaner counts it in ``CleanedPage.removed`` so a run can list the doubtful pages.
+    doubt: str | None = None
 
 
 def _in_chrome(element: HtmlElement) -> bool:
@@ -106,7 +140,9 @@ def find_teasers(tree: HtmlElement, base_url: str) -> list[Teaser]:
         if url in seen or _in_chrome(heading):
             continue
         seen.add(url)
-        teasers.append(Teaser(url=url, title=title, excerpt=_excerpt_after(heading)))
+        entry = heading.getparent()
+        image = image_of(entry, base_url) if entry is not None else None
+        teasers.append(Teaser(url=url, title=title, excerpt=_excerpt_after(heading), image=image))
     return teasers
 
 
@@ -151,37 +187,150 @@ def _teaser_lines(lines: list[str], snippets: list[str]) -> list[bool]:
     return flags
 
 
+_WORD_RE = re.compile(r"\w+")
+
+
+def _bigrams(text: str) -> set[tuple[str, str]]:
+    words = _WORD_RE.findall(text.lower())
+    return set(pairwise(words))
+
+
+@dataclass(frozen=True, slots=True)
+class ListingEvidence:
+    """What a page's teaser blocks weigh against its own running text."""
+
+    blocks: int
+    teaser_chars: int
+    #: Running text that is not the blocks': the smaller of trafilatura's lines not covered by
+    #: the blocks and the tree's prose paragraphs outside them (each misses some pages: the
+    #: extractor picks a video playlist, a site writes its body without ``<p>``).
+    own_chars: int
+    long_own_lines: int
+
+    @property
+    def teaser_share(self) -> float:
+        return self.teaser_chars / (self.teaser_chars + self.own_chars + 1)
+
+
+def _own_prose_chars(tree: HtmlElement, block_ids: set[int]) -> int:
+    """Text of the page's prose paragraphs outside the teaser blocks and the chrome."""
+    total = 0
+    memo: dict[int, tuple[HtmlElement, bool]] = {}
+    for paragraph in tree.iter("p"):
+        raw = paragraph.text_content()
+        if len(raw) < OWN_PROSE_CHARS:  # spaces only shorten it: most paragraphs stop here
+            continue
+        text = normalize_space(raw)
+        if len(text) < OWN_PROSE_CHARS:
+            continue
+        if any(id(a) in block_ids for a in paragraph.iterancestors()):
+            continue
+        link_chars = sum(len(a.text_content()) for a in paragraph.iter("a"))
+        if link_chars * 2 > len(text) or in_chrome(paragraph, memo):
+            continue
+        total += len(text)
+    return total
+
+
+def listing_evidence(
+    tree: HtmlElement, groups: list[TeaserGroup], lines: list[str]
+) -> ListingEvidence:
+    """Measure the blocks against the rest: a line is the blocks' own when most of its word
+    pairs occur in them (robust to the extractor joining or splitting a card's pieces)."""
+    blocks = [block for group in groups for block in group.blocks]
+    covered: set[tuple[str, str]] = set()
+    for block in blocks:
+        covered |= _bigrams(block.text_content())
+    own_line_chars = 0
+    long_own = 0
+    for line in lines:
+        if len(line) < OWN_LINE_CHARS:
+            continue
+        pairs = _bigrams(line)
+        if pairs and sum(1 for pair in pairs if pair in covered) * 2 >= len(pairs):
+            continue
+        own_line_chars += len(line)
+        long_own += len(line) >= FULL_PARAGRAPH_CHARS
+    own = own_line_chars
+    if own >= LISTING_MAX_OWN_CHARS:  # below, the tree's prose cannot change the verdict
+        own = min(own, _own_prose_chars(tree, {id(block) for block in blocks}))
+    return ListingEvidence(
+        blocks=len(blocks),
+        teaser_chars=sum(group.text_chars for group in groups),
+        own_chars=own,
+        long_own_lines=long_own,
+    )
+
+
+def _is_listing(
+    tree: HtmlElement, evidence: ListingEvidence, declared_article: bool, declared_listing: bool
+) -> bool:
+    """Blocks and little text of the page's own. Thresholds measured on wcxb-dev (see
+    bench/page_kinds.py): each relaxation below caught more listings than articles it lost."""
+    if evidence.blocks < MIN_LISTING_TEASERS:
+        return False
+    if evidence.teaser_chars < MIN_TEASER_AVG_CHARS * evidence.blocks:
+        return False  # bare link lists (a table of contents, tags): not teaser cards
+    if evidence.own_chars < LISTING_MAX_OWN_CHARS and evidence.long_own_lines <= 1:
+        return True
+    if declared_article:  # og:type=article on a tag page is common, but weighs against
+        return False
+    share = evidence.teaser_share
+    if share >= LISTING_TEASER_SHARE and evidence.long_own_lines <= LISTING_MAX_LONG_LINES:
+        return True
+    return (
+        share >= DECLARED_LISTING_TEASER_SHARE
+        and evidence.long_own_lines <= DECLARED_LISTING_MAX_LONG_LINES
+        and (declared_listing or has_pagination(tree))  # the pager is read only when it counts
+    )
+
+
+def _unique_teasers(groups: list[TeaserGroup], url: str) -> tuple[Teaser, ...]:
+    seen: set[str] = set()
+    teasers = []
+    for group in groups:
+        for teaser in group.teasers(url):
+            if teaser.url not in seen:
+                seen.add(teaser.url)
+                teasers.append(teaser)
+    return tuple(teasers)
+
+
 def classify_page(
     tree: HtmlElement, meta: PageMetadata, lines: list[str], url: str
 ) -> Classification:
     """Decide the kind of a page from its tree, its metadata and its extracted lines."""
     captions = find_captions(tree)
-    # Several long paragraphs that are not cut off are an article's own text whatever else the
-    # page shows (teaser excerpts are short and truncated): no need to look for teasers.
+    declared_article = meta.og_type == "article" or bool(meta.ld_types & _ARTICLE_LD_TYPES)
+    declared_listing = (
+        bool(meta.ld_types & (_LISTING_LD_TYPES - {"website"}))
+        or (meta.og_type or "").startswith("product.group")
+        or (meta.og_type == "website" and not declared_article)
+    )
+    # A page that declares itself an article and shows many long paragraphs not cut off is one,
+    # whatever else it shows: the teaser search is skipped (most articles, on wcxb-dev). Long
+    # lines alone are no proof: a listing's joined cards or long excerpts make them too (10 of
+    # wcxb-dev's 189 listings have 8 and more), hence the declaration.
     full_paragraphs = sum(
         1 for line in lines if len(line) >= FULL_PARAGRAPH_CHARS and not line.endswith(("...", "…"))
     )
-    sure_article = full_paragraphs >= MIN_FULL_PARAGRAPHS
-    teasers = [] if sure_article else find_teasers(tree, url)
+    sure_article = declared_article and full_paragraphs >= SURE_ARTICLE_PARAGRAPHS
+    groups = [] if sure_article else find_teaser_groups(tree)
     text_chars = sum(len(line) for line in lines)
-    snippets = [t.title for t in teasers] + [t.excerpt for t in teasers]
-    in_teasers = _teaser_lines(lines, snippets) if teasers else [False] * len(lines)
-    teaser_chars = sum(len(line) for line, hit in zip(lines, in_teasers, strict=True) if hit)
     caption_keys = {line_key(c) for c in captions}
     prose = [
         line for line in lines if len(line) >= PROSE_CHARS and line_key(line) not in caption_keys
     ]
-    # running text that is not one of the page's own teasers: what an article is made of
-    own_text = [
-        line
-        for line, hit in zip(lines, in_teasers, strict=True)
-        if not hit and len(line) >= OWN_TEXT_CHARS and line_key(line) not in caption_keys
-    ]
-    declared_article = meta.og_type == "article" or bool(meta.ld_types & _ARTICLE_LD_TYPES)
-    declared_listing = bool(meta.ld_types & (_LISTING_LD_TYPES - {"website"})) or (
-        meta.og_type == "website" and not declared_article
-    )
     declared_gallery = bool(meta.ld_types & _GALLERY_LD_TYPES)
+    doubt = None
+    if groups:
+        evidence = listing_evidence(tree, groups, lines)
+        if _is_listing(tree, evidence, declared_article, declared_listing):
+            return Classification(
+                "listing", "repeated teaser blocks", teasers=_unique_teasers(groups, url)
+            )
+        if evidence.blocks >= MIN_LISTING_TEASERS and evidence.teaser_share >= DOUBT_TEASER_SHARE:
+            doubt = "kind-doubt:listing"  # kept as an article, its text kept: recorded
 
     caption_chars = sum(len(c) for c in captions)
     if len(captions) >= MIN_GALLERY_CAPTIONS and (
@@ -189,20 +338,25 @@ def classify_page(
     ):
         return Classification("gallery", "captioned figures", captions=tuple(captions))
 
-    if len(teasers) >= MIN_LISTING_TEASERS:
-        # og:type=article on a tag page is common; a page with text of its own is not one
-        mostly_teasers = teaser_chars * 2 >= text_chars and not declared_article
-        if mostly_teasers or len(own_text) < 2:
-            return Classification("listing", "repeated teaser blocks", teasers=tuple(teasers))
-        if declared_listing and len(own_text) < 3:
-            return Classification("listing", "declared listing", teasers=tuple(teasers))
-    elif teasers and not declared_article and not own_text:
-        return Classification("listing", "teasers and no text of its own", teasers=tuple(teasers))
+    if not groups and not sure_article:
+        # a tag page with two or three headed teasers and nothing else of its own
+        teasers = find_teasers(tree, url)
+        in_teasers = _teaser_lines(lines, [t.title for t in teasers] + [t.excerpt for t in teasers])
+        own_text = [
+            line
+            for line, hit in zip(lines, in_teasers, strict=True)
+            if not hit and len(line) >= OWN_TEXT_CHARS and line_key(line) not in caption_keys
+        ]
+        if teasers and not declared_article and not own_text:
+            return Classification(
+                "listing", "teasers and no text of its own", teasers=tuple(teasers)
+            )
 
     if not lines or text_chars < 80:
         return Classification("other", "no body text")
-    if not own_text and not declared_article and text_chars < MAX_OTHER_CHARS:
+    has_own_line = any(len(line) >= OWN_TEXT_CHARS for line in lines)
+    if not has_own_line and not declared_article and text_chars < MAX_OTHER_CHARS:
         return Classification("other", "no running text (menus, labels, an empty archive)")
     if declared_gallery and captions:
         return Classification("gallery", "declared gallery", captions=tuple(captions))
-    return Classification("article", "body text")
+    return Classification("article", "body text", doubt=doubt)

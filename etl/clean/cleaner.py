@@ -28,11 +28,18 @@ from etl.clean.classify import Classification, classify_page, find_standfirst
 from etl.clean.dates import date_in_url, guess_date, parse_date
 from etl.clean.entities import tag_entities
 from etl.clean.extract import extract_main_text, link_texts
-from etl.clean.metadata import extract_metadata, guess_language, read_dateline
+from etl.clean.metadata import (
+    author_from_text,
+    extract_metadata,
+    guess_language,
+    in_site_zone,
+    read_dateline,
+    updated_in_lines,
+)
 from etl.clean.parse import parse_html
 from etl.clean.records import CleanedPage, PageMetadata
 from etl.clean.restructure import prepare_for_extraction
-from etl.clean.rules import DATE_LINE_WINDOW, RuleContext, apply_rules
+from etl.clean.rules import DATE_LINE_WINDOW, RuleContext, apply_rules, first_credit
 
 log = logging.getLogger(__name__)
 
@@ -73,11 +80,14 @@ def _clean(body: bytes | str, url: str, site_profile: SiteProfile | None) -> Cle
         return CleanedPage(url=url, kind="other")
     meta = extract_metadata(tree, url)
     keys = link_texts(tree)
-    prepare_for_extraction(tree)
+    restructured = prepare_for_extraction(tree)
     extracted = extract_main_text(tree, url)
     lines = extracted.lines
     classification = classify_page(tree, meta, lines, url)
     page = _base_page(url, meta)
+    # every step under its name: the tree fixes that fired, the extraction that was used
+    page.removed.update(restructured)
+    page.removed[f"extract:{extracted.method}"] += 1
     info = page.metadata
     page.kind = classification.kind
     if info.language is None and lines:
@@ -86,6 +96,11 @@ def _clean(body: bytes | str, url: str, site_profile: SiteProfile | None) -> Cle
         info.published_at = (
             date_in_byline(lines, info.language) or date_in_url(url) or guess_date(tree, url)
         )
+    if info.updated_at is None:
+        info.updated_at = updated_in_lines(lines, info.language, DATE_LINE_WINDOW)
+    # Zoneless times are the site's (its stamps' offset, else Paris for French pages, else UTC).
+    info.published_at = in_site_zone(info.published_at, info)
+    info.updated_at = in_site_zone(info.updated_at, info)
 
     if classification.kind == "listing":
         page.teasers = list(classification.teasers)
@@ -106,9 +121,15 @@ def _clean(body: bytes | str, url: str, site_profile: SiteProfile | None) -> Cle
         language=info.language,
     )
     kept, removed = apply_rules(lines, context, tags=extracted.tags)
-    page.removed = removed
+    page.removed.update(removed)
+    if classification.doubt:  # kept as an article against some evidence: say so, keep the text
+        page.removed[classification.doubt] += 1
 
     page.text = "\n\n".join(kept)
+    if removed["credit-line"]:
+        info.credit = first_credit(lines)
+    if info.author is None:
+        info.author = author_from_text(lines, info, url, DATE_LINE_WINDOW)
     if kept:
         dateline = read_dateline(kept[0])
         if dateline is not None:

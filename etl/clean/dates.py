@@ -3,8 +3,10 @@
 Machine-readable stamps (ISO 8601 in ``<meta>``, JSON-LD, ``<time datetime>``) come first in
 practice; the human forms cover the rest: ``22 janvier 2018 à 0:13``, ``mardi 13 juin 2017``,
 ``13/06/2017 18h30``, ``November 20, 2019 - 11:28 AMT``, ``5:45 AM PST 11/19/2019``,
-``Nov. 19, 2019 10:02 a.m. ET``. A date with no zone is returned naive: guessing a zone would
-invent a fact. Pure functions, no locale settings touched.
+``Nov. 19, 2019 10:02 a.m. ET``, and bylines that put the time first (``Updated 2:32 pm EDT,
+May 15, 2022``). A date with no zone is returned naive here; :func:`with_zone` gives it the site's
+zone afterwards (the page's own offset, else Europe/Paris for French pages, else UTC), so that a
+byline's ``21h02`` is not stored as 21:02 UTC. Pure functions, no locale settings touched.
 """
 
 from __future__ import annotations
@@ -43,6 +45,8 @@ ZONES: dict[str, tzinfo] = {
     "ct": ZoneInfo("America/Chicago"), "heure de paris": ZoneInfo("Europe/Paris"),
 }  # fmt: skip
 
+PARIS = ZoneInfo("Europe/Paris")
+
 _MONTH_ALT = "|".join(sorted(MONTHS, key=len, reverse=True))
 _ZONE_ALT = "|".join(sorted((re.escape(z) for z in ZONES if z != "z"), key=len, reverse=True))
 _TIME = (
@@ -78,6 +82,16 @@ NUMERIC_MDY_RE = re.compile(
     rf"(?:{_TIME}{_ZONE}\s+)?\b(?P<month>\d{{1,2}})/(?P<day>\d{{1,2}})/(?P<year>\d{{4}})",
     re.I,
 )
+
+#: A time written apart from its date in a short byline: ``2:32 pm EDT, May 15, 2022``,
+#: ``December 19, 2025 @08:00PM``. Minutes are required, so a bare number is never a time.
+TIME_RE = re.compile(
+    r"(?<![\d/.:-])(?P<hour>\d{1,2})\s?[:h]\s?(?P<minute>\d{2})(?::(?P<second>\d{2}))?(?![\d/.-])"
+    rf"\s*(?P<ampm>[ap]\.?\s?m\.?)?{_ZONE}",
+    re.I,
+)
+#: Only bylines this short are searched for a time apart from the date.
+TIME_SEARCH_CHARS = 160
 
 #: ``/2019/11/19/`` in an article's address: CMSs put the publication day there.
 URL_DATE_RE = re.compile(
@@ -143,6 +157,8 @@ def parse_date(value: str, language: str | None = None) -> datetime | None:
             groups = match.groupdict()
             month = MONTHS.get(groups["month"].lower().rstrip("."))
             if month:
+                if groups.get("hour") is None and len(value) <= TIME_SEARCH_CHARS:
+                    groups = _time_elsewhere(value, match, groups)
                 return _build(groups, month)
     numeric = (
         (NUMERIC_DMY_RE, NUMERIC_MDY_RE)
@@ -157,6 +173,41 @@ def parse_date(value: str, language: str | None = None) -> datetime | None:
             if built is not None:
                 return built
     return None
+
+
+def _time_elsewhere(
+    value: str, match: re.Match[str], groups: dict[str, str | None]
+) -> dict[str, str | None]:
+    """The date's groups with the time a short byline writes before or after it, if any."""
+    rest = value[: match.start()] + " " + value[match.end() :]
+    found = TIME_RE.search(rest)
+    if found is None:
+        return groups
+    merged = dict(groups)
+    merged.update({k: v for k, v in found.groupdict().items() if v is not None})
+    return merged
+
+
+def has_time(value: datetime) -> bool:
+    """Whether a stamp says more than its day (a day-only date is built at midnight)."""
+    return bool(value.hour or value.minute or value.second)
+
+
+def site_zone(language: str | None, *stamps: datetime | None) -> tzinfo:
+    """The zone a page's zoneless times are in: the offset of one of its own stamps when it
+    gives one, else Europe/Paris on French pages, else UTC."""
+    for stamp in stamps:
+        if stamp is not None and stamp.tzinfo is not None:
+            return stamp.tzinfo
+    return PARIS if language and language.startswith("fr") else UTC
+
+
+def with_zone(value: datetime | None, zone: tzinfo) -> datetime | None:
+    """A naive stamp that carries a time, placed in ``zone``; day-only dates stay naive (they
+    name a calendar day, and midnight in Paris would be the day before in UTC)."""
+    if value is None or value.tzinfo is not None or not has_time(value):
+        return value
+    return value.replace(tzinfo=zone)
 
 
 def date_in_url(url: str) -> datetime | None:

@@ -2,8 +2,11 @@
 
 Sources in order of trust: JSON-LD (what publishers feed search engines), Open Graph and
 ``article:*`` meta tags, ``itemprop`` microdata, then visible markup (``<h1>``, ``<time>``,
-bylines). All of it comes from the one tree parsed in :mod:`etl.clean.parse`; nothing is re-parsed,
-which is also why this module does not call trafilatura's own (slower) metadata pass.
+bylines, read in :mod:`etl.clean.bylines`). All of it comes from the one tree parsed in
+:mod:`etl.clean.parse`; nothing is re-parsed, which is also why this module does not call
+trafilatura's own (slower) metadata pass. Times written without a zone get the site's zone (its
+own stamps' offset, else Europe/Paris on French pages, else UTC), so a byline's ``à 21h02`` is
+not stored as 21:02 UTC; a date with no time stays a naive calendar day.
 
 A French agency dateline such as ``G.N., Le Mans -`` opens many articles: it stays in the text
 and is read here as author initials and place (:func:`read_dateline`).
@@ -18,10 +21,20 @@ from dataclasses import dataclass
 from datetime import datetime
 from html import unescape
 from typing import Any
+from urllib.parse import urlsplit
 
 from lxml.html import HtmlElement
 
-from etl.clean.dates import parse_date, parse_iso
+from etl.clean.bylines import (
+    BylineMarkup,
+    author_in_lines,
+    clean_author,
+    labelled_dates,
+    markup_author,
+    names_site,
+    scan_bylines,
+)
+from etl.clean.dates import has_time, parse_date, parse_iso, site_zone, with_zone
 from etl.clean.records import PageMetadata
 
 _WS_RE = re.compile(r"\s+")
@@ -134,14 +147,18 @@ _ARTICLE_LD_TYPES = frozenset(
 )  # fmt: skip
 
 
-def _names(value: Any) -> list[str]:
-    """Author-like JSON-LD values (a string, a Person, a list of either) as names."""
+def _names(value: Any, by_id: dict[str, dict[str, Any]] | None = None) -> list[str]:
+    """Author-like JSON-LD values (a string, a Person, a list of either) as names; a Person
+    given only by ``@id`` (Yoast's ``@graph``) is looked up among the page's objects."""
     if isinstance(value, str):
-        return [normalize_space(value)] if value.strip() else []
+        return [normalize_space(unescape(value))] if value.strip() else []
     if isinstance(value, dict):
-        return _names(value.get("name"))
+        name = value.get("name")
+        if name is None and by_id and isinstance(value.get("@id"), str):
+            name = by_id.get(value["@id"], {}).get("name")
+        return _names(name)
     if isinstance(value, list):
-        return [name for item in value for name in _names(item)]
+        return [name for item in value for name in _names(item, by_id)]
     return []
 
 
@@ -197,20 +214,168 @@ def _language(tree: HtmlElement, metas: dict[str, str]) -> str | None:
     return code if code.isalpha() and 2 <= len(code) <= 3 else None
 
 
-def _byline(tree: HtmlElement) -> str | None:
-    """Visible author markup: ``rel=author`` links and ``itemprop=author`` / byline classes."""
-    for xpath in (
-        './/*[@itemprop="author"]//*[@itemprop="name"]',
-        './/*[@rel="author"]',
-        './/*[@itemprop="author"]',
-        './/*[contains(@class, "author-name") or contains(@class, "byline__name")]',
-    ):
-        for element in tree.xpath(xpath):
-            name = normalize_space(element.get("content") or element.text_content())
-            name = re.sub(r"^(?:by|par)\s+", "", name, flags=re.I)
-            if 2 < len(name) < 80:
-                return name
-    return None
+def _strip_site_suffix(title: str, site_names: list[str]) -> str:
+    """Drop a ``- Slashdot`` / ``| Site`` tail that names the site (declared or its host)."""
+    parts = _TITLE_SEPARATORS_RE.split(title, maxsplit=1)
+    if len(parts) == 2 and len(parts[1]) < len(parts[0]) and names_site(parts[1], site_names):
+        return parts[0].strip()
+    return title
+
+
+def _visible_title(
+    meta: PageMetadata,
+    title_tag: HtmlElement | None,
+    metas: dict[str, str],
+    site_names: list[str],
+) -> str | None:
+    """The headline a reader sees when the page's own titles agree with it.
+
+    The ``<h1>`` is preferred when the ``<title>`` or ``og:title`` contains it (they add the
+    site's name, or are a social-media variant of it): publishers' declared headlines are
+    often SEO rewrites (``Buying a laptop? These are the 9 best...``) of the visible one. An
+    ``<h1>`` that no title repeats (a logo, ``Our blog``) is not trusted.
+    """
+    title = _strip_site_suffix(meta.title, site_names) if meta.title else meta.title
+    heading = meta.heading
+    if not heading or len(heading.split()) < 2 or heading == title:
+        return title
+    key = heading.casefold()
+    declared = [title_tag.text_content() if title_tag is not None else "", metas.get("og:title")]
+    if any(key in normalize_space(unescape(d)).casefold() for d in declared if d):
+        return heading
+    return title
+
+
+def _site_names(
+    site_name: str | None, ld_objects: list[dict[str, Any]], url: str | None
+) -> list[str]:
+    """What the site calls itself (``og:site_name``, JSON-LD publisher/WebSite/Organization
+    names) and its host's name (``slashdot`` for developers.slashdot.org): an author value
+    that is one of these names the publication, not a person."""
+    names = [site_name] if site_name else []
+    for obj in ld_objects:
+        if _ld_types(obj) & {"website", "organization", "newsmediaorganization"}:
+            names.extend(_names(obj.get("name")))
+        publisher = obj.get("publisher")
+        if isinstance(publisher, dict):
+            names.extend(_names(publisher.get("name")))
+    host = urlsplit(url or "").hostname or ""
+    parts = [p for p in host.split(".") if p not in ("www", "m", "amp")]
+    if len(parts) >= 2:
+        names.append(parts[-2])
+    return [n for n in dict.fromkeys(names) if n]
+
+
+_AUTHOR_META_KEYS = (
+    "author", "article:author", "dc.creator", "byl", "sailthru.author", "parsely-author",
+    "twitter:creator:name",
+)  # fmt: skip
+
+
+def _author(
+    markup: BylineMarkup,
+    metas: dict[str, str],
+    ld_article: dict[str, Any],
+    by_id: dict[str, dict[str, Any]],
+    site_names: list[str],
+) -> str | None:
+    """The author, from the most explicit source that names a person.
+
+    Order: JSON-LD ``author``, ``<meta>`` author tags (not URLs), then visible markup
+    (:func:`~etl.clean.bylines.markup_author`). A declared name that is only the site's name
+    is kept as a last resort, after every source that names a person. When the visible
+    byline contains the declared name and says more (``Dr. Jane Doe`` for ``Jane Doe``, all
+    the co-authors for the first), the visible one is what the reader sees: it wins.
+    """
+    declared: list[str] = []
+    ld_names = [
+        name
+        for name in (
+            clean_author(n, site_names, declared=True)
+            for n in _names(ld_article.get("author"), by_id)
+        )
+        if name
+    ]
+    if ld_names:
+        declared.append(", ".join(dict.fromkeys(ld_names)))
+    for key in _AUTHOR_META_KEYS:
+        name = clean_author(metas.get(key), site_names, declared=True)
+        if name:
+            declared.append(name)
+    visible = markup_author(markup, site_names)
+    people = [n for n in declared if not names_site(n, site_names)]
+    if people:
+        first = people[0]
+        if visible and visible != first and first.casefold() in visible.casefold():
+            return visible
+        return first
+    return visible or (declared[0] if declared else None)
+
+
+def _localize(meta: PageMetadata, *stamps: datetime | None) -> None:
+    """Give zoneless times the site's zone (:func:`~etl.clean.dates.site_zone`); with no
+    declared language and no stamp with an offset, the cleaner decides once it has guessed
+    the language from the text."""
+    if meta.language is None and all(s is None or s.tzinfo is None for s in stamps):
+        return
+    zone = site_zone(meta.language, *stamps)
+    meta.published_at = with_zone(meta.published_at, zone)
+    meta.updated_at = with_zone(meta.updated_at, zone)
+
+
+def _ld_date(value: Any, language: str | None) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    return parse_iso(value) or parse_date(value, language)
+
+
+def _dates(
+    tree: HtmlElement,
+    markup: BylineMarkup,
+    meta: PageMetadata,
+    metas: dict[str, str],
+    ld_article: dict[str, Any],
+) -> None:
+    """Publication and update times: structured stamps first, then the visible byline.
+
+    A text byline fills what the stamps leave out: the date when none is declared, the time
+    when the declared stamp gives only the day (``Publié le dimanche 15 mai 2022 à 21h02``
+    beside a ``2022-05-15`` stamp), the update (``Mis à jour le ...``, ``Updated ...``).
+    """
+    published = _ld_date(ld_article.get("datePublished") or ld_article.get("dateCreated"),
+                         meta.language)  # fmt: skip
+    for key in (
+        "article:published_time", "article:published", "datepublished", "og:published_time",
+        "pubdate", "publishdate", "date", "dc.date", "dc.date.issued", "sailthru.date",
+        "publish-date",
+    ):  # fmt: skip
+        if published is not None:
+            break
+        if key in metas:
+            published = parse_date(metas[key], meta.language)
+    updated = _ld_date(ld_article.get("dateModified"), meta.language)
+    for key in ("article:modified_time", "og:updated_time", "datemodified", "last-modified"):
+        if updated is not None:
+            break
+        if key in metas:
+            updated = parse_date(metas[key], meta.language)
+    declared = (published, updated)
+
+    if published is None or updated is None or not has_time(published):
+        text_published, text_updated = labelled_dates(markup.date_texts, meta.language)
+        if published is None:
+            published = _time_elements(tree, meta.language) or text_published
+        elif (
+            text_published is not None
+            and not has_time(published)
+            and has_time(text_published)
+            and text_published.date() == published.date()
+        ):
+            published = text_published
+        if updated is None:
+            updated = text_updated
+    meta.published_at, meta.updated_at = published, updated
+    _localize(meta, *declared)
 
 
 def _time_elements(tree: HtmlElement, language: str | None) -> datetime | None:
@@ -227,7 +392,9 @@ def extract_metadata(tree: HtmlElement, url: str | None = None) -> PageMetadata:
     meta = PageMetadata()
     metas = _meta_map(tree)
     ld_article: dict[str, Any] = {}
-    for obj in _json_ld_objects(tree):
+    ld_objects = list(_json_ld_objects(tree))
+    by_id = {obj["@id"]: obj for obj in ld_objects if isinstance(obj.get("@id"), str)}
+    for obj in ld_objects:
         types = _ld_types(obj)
         meta.ld_types |= types
         if types & _ARTICLE_LD_TYPES and (not ld_article or "headline" in obj):
@@ -247,7 +414,6 @@ def extract_metadata(tree: HtmlElement, url: str | None = None) -> PageMetadata:
         ld_article.get("headline"),
         metas.get("og:title"),
         metas.get("twitter:title"),
-        meta.heading,
     ):
         if isinstance(candidate, str) and candidate.strip():
             meta.title = _strip_site_name(normalize_space(unescape(candidate)), meta.site_name)
@@ -255,40 +421,13 @@ def extract_metadata(tree: HtmlElement, url: str | None = None) -> PageMetadata:
     else:
         if title_tag is not None and title_tag.text_content().strip():
             meta.title = _clean_title(title_tag.text_content(), meta.site_name)
-
-    authors = _names(ld_article.get("author"))
-    if not authors:
-        for key in ("author", "article:author", "dc.creator", "byl", "sailthru.author"):
-            value = metas.get(key)
-            if value and not value.startswith("http"):
-                authors = [re.sub(r"^(?:by|par)\s+", "", value, flags=re.I)]
-                break
-    if authors:
-        meta.author = "; ".join(dict.fromkeys(authors))
-    else:
-        meta.author = _byline(tree)
-
-    published = ld_article.get("datePublished") or ld_article.get("dateCreated")
-    meta.published_at = parse_iso(published) if isinstance(published, str) else None
-    for key in (
-        "article:published_time", "article:published", "datepublished", "og:published_time",
-        "pubdate", "publishdate", "date", "dc.date", "dc.date.issued", "sailthru.date",
-        "publish-date",
-    ):  # fmt: skip
-        if meta.published_at is not None:
-            break
-        if key in metas:
-            meta.published_at = parse_date(metas[key], meta.language)
-    if meta.published_at is None:
-        meta.published_at = _time_elements(tree, meta.language)
-
-    modified = ld_article.get("dateModified")
-    meta.updated_at = parse_iso(modified) if isinstance(modified, str) else None
-    for key in ("article:modified_time", "og:updated_time", "datemodified", "last-modified"):
-        if meta.updated_at is not None:
-            break
-        if key in metas:
-            meta.updated_at = parse_date(metas[key], meta.language)
+        else:
+            meta.title = meta.heading
+    site_names = _site_names(meta.site_name, ld_objects, url)
+    meta.title = _visible_title(meta, title_tag, metas, site_names)
+    markup = scan_bylines(tree)
+    meta.author = _author(markup, metas, ld_article, by_id, site_names)
+    _dates(tree, markup, meta, metas, ld_article)
 
     meta.image = (
         metas.get("og:image")
@@ -315,3 +454,23 @@ def extract_metadata(tree: HtmlElement, url: str | None = None) -> PageMetadata:
         tags = [normalize_space(a.text_content()) for a in tree.xpath('.//a[@rel="tag"]')]
     meta.tags = [t for t in dict.fromkeys(tags) if t and len(t) < 80]
     return meta
+
+
+def author_from_text(
+    lines: list[str], meta: PageMetadata, url: str | None, window: int
+) -> str | None:
+    """A ``Par X`` / ``By X`` / ``Written by X`` line among the first lines of the extracted
+    text: the author of pages whose markup names none."""
+    return author_in_lines(lines, window, _site_names(meta.site_name, [], url))
+
+
+def in_site_zone(value: datetime | None, meta: PageMetadata) -> datetime | None:
+    """A zoneless time read from the text, placed in the page's zone (its own stamps' offset,
+    else Europe/Paris for French pages, else UTC), so ``à 21h02`` is not stored as UTC."""
+    return with_zone(value, site_zone(meta.language, meta.published_at, meta.updated_at))
+
+
+def updated_in_lines(lines: list[str], language: str | None, window: int) -> datetime | None:
+    """An update written in the first lines of the text (``Mis à jour le 16 mai 2022 à
+    10h05``, ``Updated May 16, 2022``), for pages whose markup declares none."""
+    return labelled_dates(lines[:window], language)[1]

@@ -18,7 +18,8 @@ The tree is changed in place: run this after metadata and link texts were read f
 from __future__ import annotations
 
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
+from collections.abc import Callable
 
 from lxml import etree
 from lxml.html import HtmlElement
@@ -54,9 +55,12 @@ def _is_layout_table(table: HtmlElement) -> bool:
 _INVISIBLE_TAGS = ("script", "style", "noscript", "svg", "template", "iframe")
 
 
-def strip_invisible(tree: HtmlElement) -> None:
-    """Remove scripts, styles and other non-text elements (run after metadata is read)."""
+def strip_invisible(tree: HtmlElement) -> int:
+    """Remove scripts, styles and other non-text elements (run after metadata is read); return
+    how many."""
+    invisible = sum(1 for _ in tree.iter(*_INVISIBLE_TAGS))
     etree.strip_elements(tree, *_INVISIBLE_TAGS, with_tail=False)
+    return invisible
 
 
 #: Embedded posts (a driver's tweet, a team's Instagram caption) quote someone in the article;
@@ -163,10 +167,25 @@ def join_split_bodies(tree: HtmlElement) -> int:
     return joined
 
 
-def prepare_for_extraction(tree: HtmlElement) -> None:
-    """Every fix above, in order, on the page's tree (after metadata and links were read)."""
-    strip_invisible(tree)
-    drop_popups(tree)
-    keep_embedded_posts(tree)
-    join_split_bodies(tree)
-    unwrap_layout_tables(tree)
+#: The fixes as named steps, in the order they run; each returns how many elements it changed.
+STEPS: tuple[tuple[str, Callable[[HtmlElement], int]], ...] = (
+    ("strip-invisible", strip_invisible),
+    ("drop-popups", drop_popups),
+    ("keep-embedded-posts", keep_embedded_posts),
+    ("join-split-bodies", join_split_bodies),
+    ("unwrap-layout-tables", unwrap_layout_tables),
+)
+
+
+def prepare_for_extraction(tree: HtmlElement) -> Counter[str]:
+    """Every fix above, in order, on the page's tree (after metadata and links were read).
+
+    Returns ``restructure:<step>`` -> elements changed, for the steps that changed any, so a
+    page records which fix touched its tree (as the line rules record what they removed).
+    """
+    done: Counter[str] = Counter()
+    for name, step in STEPS:
+        changed = step(tree)
+        if changed:
+            done[f"restructure:{name}"] += changed
+    return done

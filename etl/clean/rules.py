@@ -46,6 +46,21 @@ GALLERY_FOOTER_RE = re.compile(
     r"^\s*(?:galerie(?: photos?)?|gallery|photo gallery|diaporama|album|photos?)\s*:\s*\S.{0,150}$",
     re.I,
 )
+#: A photo-credit or copyright line: ``Crédit photo : DPPI``, ``Photos : Getty Images``,
+#: ``© ACO``, ``(c) 2024 Reuters``, ``Credit: AP``, ``Photo credit: Jane Doe``. The value is
+#: the credit (kept as ``PageMetadata.credit``); the line itself is not article text.
+CREDIT_LINE_RE = re.compile(
+    r"^[\s\[(]*(?:(?:cr[ée]dits?|credits?)(?:\s+(?:photos?|images?|photo\s*&\s*vid[ée]o))?"
+    r"|(?:photos?|images?|illustrations?)(?:\s+cr[ée]dits?)?"
+    r"|copyright|©|\(c\))\s*(?::|-|–|—|(?<=©)|(?<=\(c\))|(?<=copyright)(?P<bare>\s))"
+    r"\s*(?P<value>[^\s:].*?)"
+    r"[\s\])]*$",
+    re.I,
+)
+_NOTICE_RE = re.compile(r"\d{4}|[©ⓒ]|\(c\)|rights reserved|droits réservés", re.I)
+#: A credit names an agency or a photographer: a few words, not a sentence.
+MAX_CREDIT_WORDS = 16
+MAX_CREDIT_CHARS = 160
 IMAGE_MARKDOWN_RE = re.compile(r"!\[[^\]]*\]\([^)]*\)")
 URL_RE = re.compile(r"(?:https?://|www\.)\S+", re.I)
 #: Share, follow, newsletter, cookie, copyright and comment furniture (short lines only).
@@ -232,6 +247,38 @@ def _title_repeat(lines: Sequence[str], i: int, ctx: RuleContext) -> bool:
     return any(key == line_key(title) for title in ctx.titles)
 
 
+def credit_value(line: str) -> str | None:
+    """The credit a photo-credit or copyright line gives (``DPPI`` for ``Crédit photo :
+    DPPI``), or ``None`` when the line is not one."""
+    if len(line) > MAX_CREDIT_CHARS:
+        return None
+    match = CREDIT_LINE_RE.match(line)
+    if match is None:
+        return None
+    value = match.group("value").strip(" .;,").lstrip("©ⓒ ")
+    if not value or len(_WORD_RE.findall(value)) > MAX_CREDIT_WORDS:
+        return None
+    # "Copyright X" with no colon is a notice only with a year or a rights clause; else it is
+    # a heading that starts with the word ("Copyright complexity in a fragmented world").
+    if match.group("bare") and not _NOTICE_RE.search(value):
+        return None
+    return value
+
+
+def first_credit(lines: Sequence[str]) -> str | None:
+    """The first credit among the lines, the value the ``credit-line`` rule takes out."""
+    for line in lines:
+        value = credit_value(line)
+        if value is not None:
+            return value
+    return None
+
+
+def _credit_line(lines: Sequence[str], i: int, ctx: RuleContext) -> bool:
+    """A photo-credit or copyright line (its value is kept apart as the page's credit)."""
+    return credit_value(lines[i]) is not None
+
+
 def _gallery_footer(lines: Sequence[str], i: int, ctx: RuleContext) -> bool:
     return bool(GALLERY_FOOTER_RE.match(lines[i]))
 
@@ -293,10 +340,23 @@ def _promotion(lines: Sequence[str], i: int, ctx: RuleContext) -> bool:
     return len(line) <= 400 and bool(PROMOTION_RE.search(line))
 
 
+#: Elements whose lines repeat by design: a heading per product card ("Pros", "Cons"), the
+#: entries of a table of contents, the rows and items of specs.
+_STRUCTURAL_TAGS = frozenset({"head", "list", "table", "row", "cell", "item"})
+
+
 def _repeated_caption(lines: Sequence[str], i: int, ctx: RuleContext) -> bool:
-    """A short line that appears more than once: an embed's caption, not a paragraph."""
+    """A short line that appears more than once: an embed's caption, not a paragraph.
+
+    A caption is a label, so a line ending like a sentence (``.``, ``?``, ``:``) and a line from
+    a heading, list or table is left alone. Measured with bench/body.py on wcxb-dev articles,
+    the unrestricted rule took 3,697 gold shingles for 3,676 of noise (repeated headings of a
+    table of contents, "Pros"/"Cons" per product, pull quotes repeating a paragraph).
+    """
     line = lines[i]
     if len(line) > SHORT_LINE or not line_key(line) or _STRUCTURED_LINE_RE.match(line):
+        return False
+    if _SENTENCE_END_RE.search(line) or (ctx.tags and ctx.tags[i] in _STRUCTURAL_TAGS):
         return False
     return ctx.line_counts[line_key(line)] > 1
 
@@ -351,6 +411,7 @@ RULES: tuple[Rule, ...] = (
     Rule("image-markdown", _image_markdown),
     Rule("bare-url", _bare_url),
     Rule("title-repeat", _title_repeat),
+    Rule("credit-line", _credit_line),
     Rule("gallery-footer", _gallery_footer),
     Rule("related-widget", _related_widget),
     Rule("teaser-fragment", _teaser_fragment),
@@ -372,10 +433,13 @@ def apply_rules(
     rules: Sequence[Rule] = RULES,
     *,
     tags: Sequence[str] | None = None,
+    trace: list[tuple[str, str]] | None = None,
 ) -> tuple[list[str], Counter[str]]:
     """Run every rule in order over the lines; return the kept lines and what each rule took.
 
-    ``tags`` names the element each line came from (``p``, ``head``...), when known.
+    ``tags`` names the element each line came from (``p``, ``head``...), when known; ``trace``,
+    when given, receives ``(rule name, line)`` for every line removed (bench/body.py scores
+    each rule's removals against the truth with it).
     """
     removed: Counter[str] = Counter()
     kept = list(lines)
@@ -387,6 +451,10 @@ def apply_rules(
         dropped = sum(decisions)
         if dropped:
             removed[rule.name] += dropped
+            if trace is not None:
+                trace.extend(
+                    (rule.name, line) for line, drop in zip(kept, decisions, strict=True) if drop
+                )
             kept = [line for line, drop in zip(kept, decisions, strict=True) if not drop]
             kept_tags = [tag for tag, drop in zip(kept_tags, decisions, strict=True) if not drop]
     return kept, removed

@@ -1,0 +1,120 @@
+"""The cleaning chain's named steps before the rules: restructure's fixes, the extraction and its
+fallbacks, each reporting under its name what it did (``restructure:<step>``, ``extract:<how>``)."""
+
+from __future__ import annotations
+
+import lxml.html
+import pytest
+
+from etl.clean import extract
+from etl.clean.cleaner import clean_page
+from etl.clean.extract import (
+    extract_main_text,
+    fast_is_doubtful,
+    link_texts,
+    page_running_chars,
+    readability_lines,
+)
+from etl.clean.restructure import prepare_for_extraction
+from etl.clean.rules import RuleContext, apply_rules
+
+PROSE = (
+    "The leading car pitted under the safety car and rejoined third, then spent the next two "
+    "hours reeling in the two prototypes ahead of it before the rain came back."
+)
+
+
+def _paragraphs(count: int) -> str:
+    """Distinct paragraphs (trafilatura drops a paragraph repeated word for word)."""
+    return "".join(f"<p>Lap {i}. {PROSE}</p>" for i in range(count))
+
+
+def _page(body: str) -> lxml.html.HtmlElement:
+    return lxml.html.fromstring(f"<html><head><title>T</title></head><body>{body}</body></html>")
+
+
+def test_restructure_counts_each_step_that_changed_the_tree() -> None:
+    tree = _page(
+        "<script>var a = 1;</script><p>Text <span class='tooltip'>card</span></p>"
+        "<blockquote class='twitter-tweet'><p>A driver's tweet</p></blockquote>"
+        "<table><tr><td><p>A layout cell</p></td></tr></table>"
+    )
+    done = prepare_for_extraction(tree)
+    assert done == {
+        "restructure:strip-invisible": 1,
+        "restructure:drop-popups": 1,
+        "restructure:keep-embedded-posts": 1,
+        "restructure:unwrap-layout-tables": 1,
+    }
+
+
+def test_page_running_text_leaves_out_teasers_and_excerpts() -> None:
+    tree = _page(
+        f"<p>{PROSE}</p>"
+        f"<p><a href='/a'>{PROSE[:90]}</a> and a few words</p>"  # a linked teaser
+        f"<p>{PROSE[:120]}...</p>"  # an excerpt cut off
+        "<p>Too short.</p>"
+    )
+    assert page_running_chars(tree) == len(PROSE)
+
+
+def test_fast_result_is_doubted_when_empty_or_much_shorter_than_the_page() -> None:
+    assert fast_is_doubtful([], 0)
+    assert fast_is_doubtful([PROSE], 10 * len(PROSE))
+    assert not fast_is_doubtful([PROSE], len(PROSE))
+
+
+def test_a_good_fast_extraction_is_kept() -> None:
+    tree = _page(f"<article><h1>Title</h1>{_paragraphs(4)}</article>")
+    extracted = extract_main_text(tree, None)
+    assert extracted.method == "fast"
+    assert sum(PROSE in line for line in extracted.lines) == 4
+
+
+def test_a_fast_extraction_that_lost_the_body_falls_back(monkeypatch: pytest.MonkeyPatch) -> None:
+    tree = _page(f"<div>{_paragraphs(5)}</div>")
+    monkeypatch.setattr(extract, "fast_lines", lambda tree, url: (["Menu"], ["p"]))
+    extracted = extract_main_text(tree, None)
+    assert extracted.method.startswith("fallback-")
+    assert sum(PROSE in line for line in extracted.lines) == 5
+
+
+def test_readability_lines_keep_the_kind_of_block() -> None:
+    tree = _page(
+        f"<div class='article'><h2>Section</h2>{''.join(f'<p>{PROSE}</p>' for _ in range(3))}"
+        "<ul><li>One point of the list made here</li></ul></div>"
+    )
+    lines, tags, running = readability_lines(tree)
+    assert (lines[0], tags[0]) == ("Section", "head")
+    assert lines.count(PROSE) == 3
+    assert running == 3 * len(PROSE)
+
+
+def test_in_page_anchors_are_not_link_texts() -> None:
+    tree = _page(
+        "<a href='#costs'>How much does it cost to remodel</a>"
+        "<a href='/other'>Another article on another page</a>"
+    )
+    assert link_texts(tree) == ["another article on another page"]
+
+
+def test_repeated_caption_leaves_repeated_headings_and_sentences() -> None:
+    lines = ["Pros", PROSE, "Pros", "Why it stands out:", "Why it stands out:", "2017 - A gallery"]
+    lines += [PROSE + " Again.", "2017 - A gallery"]
+    tags = ["head", "p", "head", "p", "p", "p", "p", "p"]
+    log: list[tuple[str, str]] = []
+    kept, removed = apply_rules(lines, RuleContext(), tags=tags, trace=log)
+    assert kept.count("Pros") == 2 and kept.count("Why it stands out:") == 2
+    assert "2017 - A gallery" not in kept
+    assert removed["repeated-caption"] == 2
+    assert log == [("repeated-caption", "2017 - A gallery")] * 2
+
+
+def test_a_cleaned_page_names_its_extraction_and_tree_fixes() -> None:
+    body = (
+        "<html><head><title>Race report</title><script>x()</script></head><body><article>"
+        f"<h1>Race report</h1>{_paragraphs(4)}</article></body></html>"
+    )
+    page = clean_page(body, "https://example.com/2024/05/race-report")
+    assert page.removed["extract:fast"] == 1
+    assert page.removed["restructure:strip-invisible"] == 1
