@@ -96,7 +96,10 @@ def running_chars(lines: list[str]) -> int:
 
 def _running_length(element: HtmlElement) -> int:
     """The element's text length when it is running text (long, few links), else 0."""
-    text = element.text_content().strip()
+    raw = element.text_content()
+    if len(raw) < RUNNING_TEXT_CHARS:  # stripping only shortens it: most paragraphs stop here
+        return 0
+    text = raw.strip()
     length = len(text)
     if not _is_running(text):
         return 0

@@ -444,8 +444,8 @@ def apply_rules(
     removed: Counter[str] = Counter()
     kept = list(lines)
     kept_tags = list(tags) if tags is not None else ["p"] * len(kept)
+    ctx.line_counts = Counter(line_key(line) for line in kept)
     for rule in rules:
-        ctx.line_counts = Counter(line_key(line) for line in kept)
         ctx.tags = kept_tags
         decisions = rule.decide(kept, ctx)
         dropped = sum(decisions)
@@ -457,4 +457,6 @@ def apply_rules(
                 )
             kept = [line for line, drop in zip(kept, decisions, strict=True) if not drop]
             kept_tags = [tag for tag, drop in zip(kept_tags, decisions, strict=True) if not drop]
+            # recounted only when lines went (a rule reads the counts, none writes them)
+            ctx.line_counts = Counter(line_key(line) for line in kept)
     return kept, removed
