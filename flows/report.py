@@ -6,11 +6,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from etl.store.runs import COUNTS  # the crawl_runs columns a run fills in, in display order
+
 if TYPE_CHECKING:
     from etl.clean_stored import CleanRunStats
-
-# The columns of crawl_runs that a run fills in, in the order the summaries show them.
-COUNTS = ("fetched", "cleaned", "new", "updated", "duplicates", "failed")
 
 
 @dataclass(frozen=True, slots=True)
