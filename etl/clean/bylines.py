@@ -152,7 +152,7 @@ def short_text(element: HtmlElement, limit: int = MAX_BYLINE_CHARS) -> str | Non
         if size > limit * 4:
             return None
         parts.append(piece)
-    text = _SPACE_BEFORE_PUNCT_RE.sub(r"\1", normalize_space(" ".join(parts)))
+    text = _SPACE_BEFORE_PUNCT_RE.sub(r"\1", plain_text(" ".join(parts)))
     return text if len(text) <= limit else None
 
 
@@ -236,7 +236,13 @@ UPDATED_LABEL_RE = re.compile(
 
 
 def normalize_space(text: str | None) -> str:
-    return _WS_RE.sub(" ", unescape(text or "")).strip()
+    """``text`` with every run of white space one space, trimmed (None is empty)."""
+    return _WS_RE.sub(" ", text or "").strip()
+
+
+def plain_text(text: str | None) -> str:
+    """``text`` with HTML entities decoded (bylines often come double-escaped), spaces folded."""
+    return normalize_space(unescape(text or ""))
 
 
 def _tokens(text: str) -> set[str]:
@@ -296,7 +302,7 @@ def clean_author(
     it need not have a person's name shape (``The Currency editors``), only not be a
     sentence, an address or a generic word.
     """
-    text = normalize_space(value)
+    text = plain_text(value)
     if not text or len(text) > MAX_BYLINE_CHARS or _EMAIL_OR_URL_RE.search(text):
         return None
     text = BYLINE_LABEL_RE.sub("", text, count=1)
@@ -348,7 +354,7 @@ def name_segments(element: HtmlElement) -> str | None:
         size += len(piece)
         if size > MAX_BYLINE_CHARS * 4:
             return None
-        text = normalize_space(piece)
+        text = plain_text(piece)
         if not text:
             continue
         if expecting:

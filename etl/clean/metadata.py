@@ -32,12 +32,11 @@ from etl.clean.bylines import (
     labelled_dates,
     markup_author,
     names_site,
+    normalize_space,
     scan_bylines,
 )
 from etl.clean.dates import has_time, parse_date, parse_iso, site_zone, with_zone
 from etl.clean.records import PageMetadata
-
-_WS_RE = re.compile(r"\s+")
 
 #: ``G.N., Le Mans -`` / ``J.-P. M., Spa-Francorchamps —``: initials, place, then a dash.
 DATELINE_RE = re.compile(
@@ -74,10 +73,6 @@ class Dateline:
     initials: str | None
     place: str
     text: str
-
-
-def normalize_space(text: str | None) -> str:
-    return _WS_RE.sub(" ", text or "").strip()
 
 
 def read_dateline(text: str) -> Dateline | None:
