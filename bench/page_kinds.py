@@ -61,15 +61,24 @@ def _extract(body: bytes, url: str) -> tuple[PageMetadata | None, list[str]]:
     return meta, extract_main_text(tree, url).lines
 
 
+def extract_cached(
+    pages: list[tuple[str, str, str, bytes]], cache: Path | None
+) -> dict[str, tuple[PageMetadata | None, list[str]]]:
+    """Metadata and trafilatura's lines of every page, read from ``cache`` when it exists
+    (written there otherwise): the slow part, done once while the classifier is tuned."""
+    if cache is not None and cache.exists():
+        return pickle.loads(cache.read_bytes())
+    extracted = {pid: _extract(body, url) for pid, _, url, body in pages}
+    if cache is not None:
+        cache.write_bytes(pickle.dumps(extracted))
+    return extracted
+
+
 def classify_cached(
     pages: list[tuple[str, str, str, bytes]], cache: Path
 ) -> tuple[dict[str, tuple[str, str]], float]:
     """Kinds from :func:`classify_page` alone, with the extraction read from ``cache``."""
-    if cache.exists():
-        extracted = pickle.loads(cache.read_bytes())
-    else:
-        extracted = {pid: _extract(body, url) for pid, _, url, body in pages}
-        cache.write_bytes(pickle.dumps(extracted))
+    extracted = extract_cached(pages, cache)
     kinds: dict[str, tuple[str, str]] = {}
     seconds = 0.0
     for page_id, _, url, body in pages:

@@ -85,7 +85,8 @@ def test_teasers_in_a_related_widget_do_not_make_an_article_a_listing() -> None:
 def test_an_article_with_teasers_below_it_stays_an_article() -> None:
     body = article_body() + "".join(teaser(n) for n in range(6))
     head = '<meta property="og:type" content="article">'
-    assert classify(page(body, head)).kind == "article"
+    url = "https://example.org/actualites/la-toyota-gagne-aux-24-heures/"
+    assert classify(page(body, head), url).kind == "article"
 
 
 def test_captioned_photos_with_little_prose_make_a_gallery() -> None:
@@ -215,10 +216,11 @@ def test_a_doubtful_page_keeps_its_text_as_an_article_and_the_doubt_is_recorded(
     # as many teaser cards as running text: not sure enough to empty the page
     paragraphs = f"<p>{PARAGRAPH}</p><p>{SECOND_PARAGRAPH}</p><p>{PARAGRAPH}</p>"
     html = page(f"<article><h1>La Toyota gagne</h1>{paragraphs}</article>{grid(6)}")
-    result = classify(html)
+    url = "https://example.org/actualites/la-toyota-gagne-au-mans/"
+    result = classify(html, url)
     assert result.kind == "article"
     assert result.doubt == "kind-doubt:listing"
-    cleaned = clean_page(html, "https://example.org/a")
+    cleaned = clean_page(html, url)
     assert cleaned.kind == "article"
     assert cleaned.text
     assert cleaned.removed["kind-doubt:listing"] == 1

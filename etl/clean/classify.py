@@ -21,6 +21,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from itertools import pairwise
+from typing import Literal
 from urllib.parse import urljoin
 
 from lxml.html import HtmlElement
@@ -34,6 +35,8 @@ from etl.clean.listing import (
     in_chrome,
 )
 from etl.clean.metadata import normalize_space
+from etl.clean.page_features import page_features, shows_entries
+from etl.clean.page_model import PageKindModel, load_model
 from etl.clean.records import PageKind, PageMetadata, Teaser
 
 #: Containers whose teasers are site furniture (menus, footers, sidebars), not a listing.
@@ -101,6 +104,10 @@ class Classification:
     #: Set when the page is kept as an article against some evidence (``kind-doubt:listing``):
     #: the cleaner counts it in ``CleanedPage.removed`` so a run can list the doubtful pages.
     doubt: str | None = None
+    #: The signals the page-kind model weighed (pages the rules kept as articles unsure), with
+    #: the probability it gave; ``None`` where the rules decided alone.
+    features: dict[str, float] | None = None
+    article_probability: float | None = None
 
 
 def _in_chrome(element: HtmlElement) -> bool:
@@ -297,9 +304,21 @@ def _unique_teasers(groups: list[TeaserGroup], url: str) -> tuple[Teaser, ...]:
 
 
 def classify_page(
-    tree: HtmlElement, meta: PageMetadata, lines: list[str], url: str
+    tree: HtmlElement,
+    meta: PageMetadata,
+    lines: list[str],
+    url: str,
+    *,
+    model: PageKindModel | Literal["shipped"] | None = "shipped",
 ) -> Classification:
-    """Decide the kind of a page from its tree, its metadata and its extracted lines."""
+    """Decide the kind of a page from its tree, its metadata and its extracted lines.
+
+    The rules decide the clear cases; a page they would keep as an article without being sure
+    is weighed by the page-kind model (:mod:`etl.clean.page_model`; ``model=None``: the rules
+    alone, as its training reads them).
+    """
+    if model == "shipped":
+        model = load_model()
     captions = find_captions(tree)
     declared_article = meta.og_type == "article" or bool(meta.ld_types & _ARTICLE_LD_TYPES)
     declared_listing = (
@@ -323,6 +342,7 @@ def classify_page(
     ]
     declared_gallery = bool(meta.ld_types & _GALLERY_LD_TYPES)
     doubt = None
+    evidence = None
     if groups:
         evidence = listing_evidence(tree, groups, lines)
         if _is_listing(tree, evidence, declared_article, declared_listing):
@@ -359,4 +379,39 @@ def classify_page(
         return Classification("other", "no running text (menus, labels, an empty archive)")
     if declared_gallery and captions:
         return Classification("gallery", "declared gallery", captions=tuple(captions))
-    return Classification("article", "body text", doubt=doubt)
+    if sure_article:
+        return Classification("article", "body text", doubt=doubt)
+    features = page_features(
+        tree,
+        meta,
+        lines,
+        url,
+        declared_article=declared_article,
+        declared_listing=declared_listing,
+        full_paragraphs=full_paragraphs,
+        teaser_blocks=evidence.blocks if evidence else 0,
+        teaser_share=evidence.teaser_share if evidence else 0.0,
+        own_chars=evidence.own_chars if evidence else 0,
+        long_own_lines=evidence.long_own_lines if evidence else 0,
+        pager=has_pagination(tree),
+    )
+    if not shows_entries(features):
+        return Classification("article", "body text", doubt=doubt)
+    if model is None:
+        return Classification("article", "body text", doubt=doubt, features=features)
+    probability = model.article_probability(features)
+    if probability >= model.threshold:
+        return Classification(
+            "article",
+            "body text",
+            doubt=doubt,
+            features=features,
+            article_probability=probability,
+        )
+    reason = f"page-kind model: p(article)={probability:.2f}"
+    if groups:
+        teasers = _unique_teasers(groups, url)
+        return Classification(
+            "listing", reason, teasers=teasers, features=features, article_probability=probability
+        )
+    return Classification("other", reason, features=features, article_probability=probability)
