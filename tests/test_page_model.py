@@ -88,6 +88,8 @@ def test_the_address_says_article_by_a_slug_an_id_or_a_date() -> None:
     assert url_signals("https://x.example/news/la-toyota-gagne-au-mans.html") == (5.0, 0.0)
     assert url_signals("https://x.example/actualites/123456") == (1.0, 1.0)
     assert url_signals("https://x.example/2024/06/16/bilan/") == (1.0, 1.0)
+    assert url_signals("https://x.example/news/news_view.html?idx=8576&page=1") == (2.0, 1.0)
+    assert url_signals("https://x.example/news/?page=2") == (1.0, 0.0)
     assert url_signals("https://x.example/") == (0.0, 0.0)
 
 

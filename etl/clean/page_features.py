@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import math
 import re
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import parse_qsl, urljoin, urlsplit
 
 from lxml import etree
 from lxml.html import HtmlElement
@@ -39,6 +39,7 @@ MAX_SLUG_WORDS = 6
 
 _PRICE_RE = re.compile(r"(?:[$€£¥]\s?\d[\d.,]*|\d[\d.,]*\s?(?:€|\$|£|EUR|USD|GBP|CHF)(?![A-Za-z]))")
 _ID_RE = re.compile(r"\d{4,}|/(?:19|20)\d\d/\d\d?/")
+_QUERY_ID_RE = re.compile(r"\d{4,}")
 _SLUG_SPLIT_RE = re.compile(r"[-_+]+")
 _EXTENSION_RE = re.compile(r"\.[A-Za-z0-9]{1,5}$")
 _TIMES = etree.XPath("count(//body//time)")
@@ -52,13 +53,15 @@ def _url_features(url: str) -> dict[str, float]:
     """An article's address names it: a slug of several words, or a numeric id or a date.
     (Depth, the root and query strings were measured too and left out: they add little and
     vary most from site to site.)"""
-    path = urlsplit(url).path
-    segments = [s for s in path.split("/") if s]
+    parts = urlsplit(url)
+    segments = [s for s in parts.path.split("/") if s]
     last = _EXTENSION_RE.sub("", segments[-1]) if segments else ""
     words = [w for w in _SLUG_SPLIT_RE.split(last) if w]
+    # an id in the query counts too (``news_view.html?idx=8576``); a page number does not
+    query_id = any(_QUERY_ID_RE.fullmatch(value) for _, value in parse_qsl(parts.query))
     return {
         "slug_words": float(min(len(words), MAX_SLUG_WORDS)),
-        "url_id": float(bool(_ID_RE.search(path))),
+        "url_id": float(bool(_ID_RE.search(parts.path)) or query_id),
     }
 
 
