@@ -102,7 +102,7 @@ class PageStore(Protocol):
 
     def known_pages(self, site: str) -> Mapping[str, KnownPage]: ...
 
-    def stored_page(self, url: str) -> tuple[dict[str, str], bytes] | None: ...
+    def stored_page(self, site: str, url: str) -> tuple[dict[str, str], bytes] | None: ...
 
 
 class RawPagesStore:
@@ -128,11 +128,11 @@ class RawPagesStore:
                 known[url_identity(final_url or url)] = KnownPage(url, etag, modified, fetched_at)
         return known
 
-    def stored_page(self, url: str) -> tuple[dict[str, str], bytes] | None:
+    def stored_page(self, site: str, url: str) -> tuple[dict[str, str], bytes] | None:
         from etl.store.raw_pages import stored_page
 
         with self.engine.connect() as conn:
-            return stored_page(conn, url)
+            return stored_page(conn, site, url)
 
 
 class ConditionalRequestMiddleware:
@@ -198,7 +198,7 @@ class ConditionalRequestMiddleware:
         site = _site_of(self.crawler)
         if site is None or site.is_article(request.url) or self.store is None:
             raise IgnoreRequest(f"not modified: {request.url}")
-        stored = self.store.stored_page(known_url)
+        stored = self.store.stored_page(site.name, known_url)
         if stored is None:
             raise IgnoreRequest(f"not modified, and no stored copy: {request.url}")
         headers, body = stored

@@ -52,6 +52,18 @@ def test_saving_the_same_pages_twice_stores_each_once(engine: Engine) -> None:
         assert len(conn.execute(select(RawPageRow.id)).all()) == 2
 
 
+def test_a_url_two_sites_fetch_is_stored_under_each_and_cleaned_for_each(engine: Engine) -> None:
+    page = raw("http://a.test/1")
+    assert save(engine, [page]) == 1
+    other = RawPage("site-b", page.url, page.url, 200, page.headers, page.body, T0)
+    assert save(engine, [other]) == 1  # before: "0 new or changed", and site-b had no page
+    assert save(engine, [page, other]) == 0
+    assert [p.url for batch in iter_pages_to_clean(engine, ["site-b"]) for p in batch] == [page.url]
+    with engine.connect() as conn:
+        rows = conn.execute(select(RawPageRow.site, RawPageRow.url).order_by(RawPageRow.id)).all()
+    assert rows == [("site-a", page.url), ("site-b", page.url)]
+
+
 def test_unchanged_refetch_keeps_page_cleaned_but_changed_one_is_queued_again(
     engine: Engine,
 ) -> None:

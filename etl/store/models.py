@@ -41,13 +41,16 @@ class Base(DeclarativeBase):
 
 
 class RawPageRow(Base):
-    """A page exactly as fetched. One row per requested URL; a re-fetch updates it."""
+    """A page exactly as fetched. One row per site and requested URL; a re-fetch updates it.
+
+    The site is part of the key: a URL two site descriptions both crawl is stored under each,
+    so that each site's cleaning finds its own pages."""
 
     __tablename__ = "raw_pages"
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     site: Mapped[str] = mapped_column(String(64), comment="The site name (see `pitboard sites`).")
-    url: Mapped[str] = mapped_column(Text, unique=True, comment="The URL requested.")
+    url: Mapped[str] = mapped_column(Text, comment="The URL requested.")
     final_url: Mapped[str] = mapped_column(Text, comment="The URL answered, after redirects.")
     status: Mapped[int] = mapped_column(SmallInteger, comment="The HTTP status code.")
     headers: Mapped[dict[str, str]] = mapped_column(
@@ -72,8 +75,14 @@ class RawPageRow(Base):
     )
 
     __table_args__ = (
+        UniqueConstraint("site", "url", name="uq_raw_pages_site_url"),
         Index("ix_raw_pages_site_uncleaned", "site", postgresql_where=cleaned_at.is_(None)),
-        {"comment": "Pages exactly as fetched, one row per requested URL (re-fetches update it)."},
+        {
+            "comment": (
+                "Pages exactly as fetched, one row per site and requested URL "
+                "(re-fetches update it)."
+            )
+        },
     )
 
 

@@ -1,5 +1,5 @@
-"""The ``raw_pages`` table: the crawler's writes, by URL, idempotently, and the reads of the
-pages a re-crawl revalidates and a cleaning run cleans.
+"""The ``raw_pages`` table: the crawler's writes, by site and URL, idempotently, and the reads
+of the pages a re-crawl revalidates and a cleaning run cleans.
 
 Kept apart from ``etl.store.articles`` (the article loader) because every spider process imports
 it, and the loader pulls in near-duplicate detection (datasketch, then scipy) that a crawl never
@@ -25,16 +25,18 @@ from etl.store.pg_arrays import int_array
 
 
 def save_raw_pages(conn: Connection, pages: Sequence[RawPage]) -> int:
-    """Upsert fetched pages by URL; return how many were new or changed.
+    """Upsert fetched pages by site and URL; return how many were new or changed.
 
-    An unchanged page only gets its ``fetched_at`` moved and keeps its ``cleaned_at``, so
-    re-crawling an unchanged site costs no cleaning work; a changed page is queued again.
+    A page is stored under the site that fetched it, even when another site stored the same URL
+    (each site's cleaning must find its own pages). An unchanged page only gets its
+    ``fetched_at`` moved and keeps its ``cleaned_at``, so re-crawling an unchanged site costs no
+    cleaning work; a changed page is queued again.
     """
     if not pages:
         return 0
-    latest: dict[str, RawPage] = {}
+    latest: dict[tuple[str, str], RawPage] = {}
     for page in pages:  # ON CONFLICT cannot touch one row twice in a statement
-        latest[page.url] = page
+        latest[(page.site, page.url)] = page
     rows = [
         {
             "site": p.site,
@@ -56,9 +58,8 @@ def save_raw_pages(conn: Connection, pages: Sequence[RawPage]) -> int:
         RawPageRow.final_url != stmt.excluded.final_url,
     )
     upsert = stmt.on_conflict_do_update(
-        index_elements=[RawPageRow.url],
+        index_elements=[RawPageRow.site, RawPageRow.url],
         set_={
-            "site": stmt.excluded.site,
             "final_url": stmt.excluded.final_url,
             "status": stmt.excluded.status,
             "headers": stmt.excluded.headers,
@@ -68,17 +69,17 @@ def save_raw_pages(conn: Connection, pages: Sequence[RawPage]) -> int:
             "cleaned_at": None,
         },
         where=changed,
-    ).returning(RawPageRow.url)
+    ).returning(RawPageRow.site, RawPageRow.url)
     touch = (
         update(RawPageRow)
-        .where(RawPageRow.url == bindparam("u"))
+        .where(RawPageRow.site == bindparam("s"), RawPageRow.url == bindparam("u"))
         .values(fetched_at=bindparam("t"), headers=bindparam("h"))
     )
-    written = set(conn.scalars(upsert, rows).all())
+    written = {(site, url) for site, url in conn.execute(upsert, rows)}
     unchanged = [
-        {"u": r["url"], "t": r["fetched_at"], "h": r["headers"]}
+        {"s": r["site"], "u": r["url"], "t": r["fetched_at"], "h": r["headers"]}
         for r in rows
-        if r["url"] not in written
+        if (r["site"], r["url"]) not in written
     ]
     if unchanged:
         conn.execute(touch.execution_options(synchronize_session=False), unchanged)
@@ -98,9 +99,11 @@ def stored_validators(
     ]
 
 
-def stored_page(conn: Connection, url: str) -> tuple[dict[str, str], bytes] | None:
-    """The stored headers and body of the page stored under ``url``, or None."""
-    query = select(RawPageRow.headers, RawPageRow.body).where(RawPageRow.url == url)
+def stored_page(conn: Connection, site: str, url: str) -> tuple[dict[str, str], bytes] | None:
+    """The stored headers and body of the page ``site`` stored under ``url``, or None."""
+    query = select(RawPageRow.headers, RawPageRow.body).where(
+        RawPageRow.site == site, RawPageRow.url == url
+    )
     row = conn.execute(query).first()
     return (dict(row[0] or {}), bytes(row[1])) if row is not None else None
 
