@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from crawler.sites import get_site, real_sites
+from crawler.registry import get_site, real_sites
 
 if TYPE_CHECKING:
     from prefect.deployments.runner import RunnerDeployment

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 
-from crawler.sites import real_sites
+from crawler.registry import real_sites
 from etl.store.models import ArticleRow, RawPageRow
 from flows.cli import main
 from samplesite.server import ServedSites

@@ -1,5 +1,6 @@
 """The site registry: every site is a description, Scrapy lists them all, and the sample sites'
-descriptions match what the generator actually serves."""
+descriptions match what the generator actually serves. No site is named by hand here: the real
+sites are whatever the shipped file describes."""
 
 from __future__ import annotations
 
@@ -9,21 +10,24 @@ from pathlib import Path
 
 import pytest
 
-from crawler.sites import SITES, SiteDescription, real_sites, sample_site, sample_sites
+from crawler.registry import SHIPPED_FILE, all_sites, real_sites, sample_sites
+from crawler.site_files import read_site_file
+from crawler.sites import SiteDescription, sample_site
 from etl.dedup.urls import canonical_url, url_identity
 from samplesite import SampleSite, build_sample_sites
 from samplesite.shapes import SHAPES
 
 ROOT = Path(__file__).resolve().parent.parent
-REAL = {
-    "endurance-info",
-    "24h-lemans",
-    "fiawec",
-    "europeanlemansseries",
-    "dailysportscar",
-    "sportscar365",
-}
 BASE = "http://127.0.0.1:8123"
+SITES = all_sites()
+SHIPPED = {site.name for site in read_site_file(SHIPPED_FILE)}
+
+
+@pytest.fixture(autouse=True)
+def no_user_sites(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The built-in sites only: the user's own site files stay out of these tests."""
+    monkeypatch.setenv("PITBOARD_HOME", str(tmp_path / "home"))
+    monkeypatch.delenv("PITBOARD_SITES_FILE", raising=False)
 
 
 def test_scrapy_list_names_every_described_site() -> None:
@@ -34,11 +38,11 @@ def test_scrapy_list_names_every_described_site() -> None:
         text=True,
         check=True,
     )
-    assert set(result.stdout.split()) == set(SITES) == REAL | {"sample-fr", "sample-en"}
+    assert set(result.stdout.split()) == set(all_sites()) == SHIPPED | set(SHAPES)
 
 
 def test_real_sites_have_their_own_https_address_and_domain() -> None:
-    assert {site.name for site in real_sites()} == REAL
+    assert SHIPPED and {site.name for site in real_sites()} == SHIPPED
     for site in real_sites():
         assert site.base_url is not None and site.base_url.startswith("https://")
         assert site.is_on_site(site.absolute("/")), site.name

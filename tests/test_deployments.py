@@ -26,7 +26,7 @@ import yaml
 from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 
-from crawler.sites import real_sites
+from crawler.registry import real_sites
 from etl.store.models import ArticleRow, CrawlRunRow
 from flows.cli import build_parser
 from flows.deployments import RECLEAN_CRON, RECLEAN_DEPLOYMENT, build_deployments

@@ -3,7 +3,11 @@
 Request URLs are canonicalised here, before scheduling (``etl.dedup.urls.canonical_url``).
 Discovery, in order of priority: robots.txt ``Sitemap:`` lines, the described sitemaps (indexes,
 news sitemaps, plain URL sets, gzipped or not), the described feeds (RSS and Atom), then the
-start pages and every listing and article link found in fetched pages. Every fetched page
+start pages and every listing and article link found in fetched pages. A link that no pattern
+of the site names is followed too, from start pages, sitemaps, feeds and the pages the
+page-kind classifier (``etl.clean``, the same one cleaning uses) calls listings, when it is at
+most the site's ``listing_depth`` links from where discovery began (pagination is no step).
+Every fetched page
 (article, listing, gallery, or the error page of a dead link) becomes a ``RawPage``; robots.txt,
 sitemaps and feeds are read, never stored.
 
@@ -43,7 +47,11 @@ log = logging.getLogger(__name__)
 ERROR_STATUSES = tuple(range(400, 600))
 DISCOVERY_PRIORITY = 10  # sitemaps and feeds first: they name the articles directly
 LISTING_PRIORITY = 5
+DISCOVERED_PRIORITY = 2  # a page no pattern names: a listing, perhaps, so before the articles
 ARTICLE_PRIORITY = 0
+# What makes a URL a later page of the same listing: /page/N/ or ?page=N (and WordPress' paged).
+_PAGER_PATH = re.compile(r"/page/\d+/?$")
+_PAGER_PARAMS = frozenset({"page", "paged", "p", "pg"})
 FEED_LINKS = (
     "//item/link/text()",
     "//entry/link[not(@rel) or @rel='alternate']/@href",
@@ -103,6 +111,7 @@ class SiteSpider(Spider):
         # Every absolute link already judged by ``follow``: most links on a listing (menus,
         # tags, pagination, teasers seen on the previous page) were met before.
         self.judged: set[str] = set()
+        self._clean_page: Any = None  # etl.clean's clean_page, imported on first need
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
@@ -144,7 +153,9 @@ class SiteSpider(Spider):
             )
             for p in site.feed_paths
         ]
-        requests += [self.page_request(site.absolute(p)) for p in site.start_paths]
+        requests += [
+            self.page_request(site.absolute(p), depth=0, start=True) for p in site.start_paths
+        ]
         return requests
 
     def sitemap_request(self, url: str) -> Request:
@@ -155,38 +166,90 @@ class SiteSpider(Spider):
             priority=DISCOVERY_PRIORITY,
         )
 
-    def page_request(self, url: str) -> Request:
+    def page_request(
+        self, url: str, *, depth: int = 1, start: bool = False, named: bool = True
+    ) -> Request:
         """A request for a page to store (an article gets lower priority than a listing, so
-        discovery runs ahead of fetching)."""
-        priority = ARTICLE_PRIORITY if self.site.is_article(url) else LISTING_PRIORITY
+        discovery runs ahead of fetching). ``depth``: links from where discovery began;
+        ``named``: a pattern of the site names the URL."""
+        if not named:
+            priority = DISCOVERED_PRIORITY
+        elif self.site.is_article(url):
+            priority = ARTICLE_PRIORITY
+        else:
+            priority = LISTING_PRIORITY
         return Request(
             canonical_url(url),
             callback=self.parse_page,
             errback=self.on_error,
             priority=priority,
-            meta={"handle_httpstatus_list": ERROR_STATUSES, "pitboard_page": True},
+            meta={
+                "handle_httpstatus_list": ERROR_STATUSES,
+                "pitboard_page": True,
+                "pitboard_depth": depth,
+                "pitboard_start": start,
+            },
         )
 
-    def follow(self, url: str) -> Request | None:
+    def follow(self, url: str, *, depth: int = 1, discover: bool = True) -> Request | None:
         """A page request for a discovered link, or None when the site does not want it (or
-        has it already: each link is judged once per crawl)."""
+        has it already: each link is judged once per crawl).
+
+        ``depth`` is the link's distance from where discovery began; ``discover`` says that the
+        page it was found on may lead to pages no pattern names (a start page, a sitemap, a
+        feed, a listing). A link refused only for its depth or its page is judged again when
+        it turns up elsewhere.
+        """
         if url in self.judged:
             return None
-        self.judged.add(url)
         try:
-            url = canonical_url(url)  # judged without tracking parameters or fragment
-            identity = identity_of_canonical(url)
+            canonical = canonical_url(url)  # judged without tracking parameters or fragment
+            identity = identity_of_canonical(canonical)
         except ValueError:
+            self.judged.add(url)
             log.debug("unparsable link ignored: %r", url)
             return None
         # Scrapy's duplicate filter would drop a repeat too, but only after the request went
         # through every spider middleware: most links on a page were seen before.
         if identity in self.followed or identity in self.unchanged:
+            self.judged.add(url)
             return None
-        if not self.site.should_follow(url):
+        site = self.site
+        if site.should_follow(canonical):
+            named = True
+        elif site.may_discover(canonical):
+            if not discover or depth > site.listing_depth:
+                return None  # not judged: a listing nearer the start may link it
+            named = False
+        else:
+            self.judged.add(url)
             return None
+        self.judged.add(url)
         self.followed.add(identity)
-        return self.page_request(url)
+        return self.page_request(canonical, depth=depth, named=named)
+
+    def leads_further(self, response: Response, depth: int) -> bool:
+        """True when the links of this page that no pattern names are worth following: a start
+        page, a listing by the site's patterns, or - below the site's depth - a page the
+        page-kind classifier calls a listing."""
+        site = self.site
+        if site.listing_depth == 0 or depth >= site.listing_depth:
+            return False
+        if response.meta.get("pitboard_start") or site.matches_listing(response.url):
+            return True
+        if site.is_article(response.url):
+            return False
+        kind = self.page_kind(response)
+        self.crawler.stats.inc_value(f"pitboard/classified/{kind}")
+        return kind == "listing"
+
+    def page_kind(self, response: Response) -> str:
+        """The kind cleaning would give this page (article, listing, gallery, other)."""
+        if self._clean_page is None:
+            from etl.clean.cleaner import clean_page
+
+            self._clean_page = clean_page
+        return str(self._clean_page(response.body, response.url).kind)
 
     # --- callbacks --------------------------------------------------------------------------
 
@@ -223,7 +286,7 @@ class SiteSpider(Spider):
             for entry in sitemap:
                 if self.unchanged_since_fetch(entry["loc"], entry.get("lastmod")):
                     continue
-                if (request := self.follow(entry["loc"])) is not None:
+                if (request := self.follow(entry["loc"], depth=1)) is not None:
                     yield request
         else:
             log.warning("not a sitemap, ignored: %s (root element %r)", response.url, sitemap.type)
@@ -261,7 +324,7 @@ class SiteSpider(Spider):
                     url = response.urljoin(link.strip())
                 except ValueError:
                     continue
-                if (request := self.follow(url)) is not None:
+                if (request := self.follow(url, depth=1)) is not None:
                     yield request
 
     def parse_page(self, response: Response) -> Iterator[RawPage | Request]:
@@ -274,6 +337,9 @@ class SiteSpider(Spider):
         except Exception as exc:  # a page too broken to parse is stored all the same
             log.warning("no links read from %s: %s", response.url, exc)
             return
+        depth = int(response.meta.get("pitboard_depth", 0))
+        discover = self.leads_further(response, depth)
+        here = _listing_key(response.url)
         for href in hrefs:
             href = href.strip()
             if not href or href.startswith(("#", "mailto:", "javascript:", "tel:")):
@@ -282,7 +348,8 @@ class SiteSpider(Spider):
                 url = response.urljoin(href)
             except ValueError:  # a broken IPv6 host, say
                 continue
-            if (request := self.follow(url)) is not None:
+            step = 0 if _listing_key(url) == here else 1  # the next page of a listing: no step
+            if (request := self.follow(url, depth=depth + step, discover=discover)) is not None:
                 yield request
 
     def page_item(self, response: Response) -> RawPage:
@@ -324,7 +391,7 @@ def spider_class_for(site: SiteDescription, module: str) -> type[SiteSpider]:
         "site": site,
         "custom_settings": site.politeness.as_settings(),
         "__module__": module,
-        "__doc__": f"Crawl {site.name} ({site.language}), as described in crawler.sites.",
+        "__doc__": f"Crawl {site.name} ({site.language}), as described in {site.source}.",
     }
     return type(_class_name(site.name), (SiteSpider,), attributes)
 
@@ -338,3 +405,13 @@ def _http_date(value: str | None) -> datetime | None:
     except (TypeError, ValueError):
         return None
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def _listing_key(url: str) -> tuple[str, str]:
+    """Host and path of ``url`` less its page number: equal for the pages of one listing."""
+    parts = urlsplit(url)
+    path = _PAGER_PATH.sub("/", parts.path or "/").rstrip("/") or "/"
+    query = "&".join(
+        pair for pair in parts.query.split("&") if pair and pair.split("=")[0] not in _PAGER_PARAMS
+    )
+    return (parts.netloc.lower(), f"{path}?{query}" if query else path)

@@ -10,6 +10,9 @@ PITBOARD_NEAR_DUP_THRESHOLD     0.5                                    similarit
                                                                        text copies another
 PITBOARD_SITES                  empty: every real site                 sites ``pitboard serve``
                                                                        schedules (space separated)
+PITBOARD_SITES_FILE             unset: none                            one more TOML file of site
+                                                                       descriptions (besides
+                                                                       $PITBOARD_HOME/sites.d/)
 PITBOARD_USER_AGENT             Pitboard/0.1 (+https://github.com/...) the crawler's User-Agent
 PREFECT_API_URL                 unset: a temporary local server        the Prefect server (needed
                                                                        by ``pitboard serve``)
@@ -33,6 +36,7 @@ DATABASE_URL_ENV = "PITBOARD_DATABASE_URL"
 HOME_ENV = "PITBOARD_HOME"
 NEAR_DUP_THRESHOLD_ENV = "PITBOARD_NEAR_DUP_THRESHOLD"
 SITES_ENV = "PITBOARD_SITES"
+SITES_FILE_ENV = "PITBOARD_SITES_FILE"
 USER_AGENT_ENV = "PITBOARD_USER_AGENT"
 PREFECT_API_URL_ENV = "PREFECT_API_URL"
 
@@ -57,6 +61,7 @@ class Settings:
     home: Path
     near_dup_threshold_text: str  # as written; empty means the default
     sites: tuple[str, ...]  # empty: every real site
+    sites_file: Path | None  # one more file of site descriptions
     user_agent: str
     prefect_api_url: str | None  # None: Prefect starts a temporary local server
 
@@ -72,6 +77,11 @@ class Settings:
             )
         return threshold
 
+    @property
+    def sites_dir(self) -> Path:
+        """Where a user's site files live (``*.toml``, read in name order)."""
+        return self.home / "sites.d"
+
 
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     """The settings ``environ`` (default: this process's environment) gives, blank meaning unset."""
@@ -85,6 +95,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         home=_home(value(HOME_ENV), value("XDG_DATA_HOME")),
         near_dup_threshold_text=value(NEAR_DUP_THRESHOLD_ENV),
         sites=tuple(value(SITES_ENV).split()),
+        sites_file=Path(value(SITES_FILE_ENV)).expanduser() if value(SITES_FILE_ENV) else None,
         user_agent=value(USER_AGENT_ENV) or DEFAULT_USER_AGENT,
         prefect_api_url=value(PREFECT_API_URL_ENV) or None,
     )

@@ -81,6 +81,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == database.PSQL:
         args.psql_args = psql_args
     _setup_logging(args.verbose)
+    from crawler.site_files import SiteFileError
     from etl.store.database import DatabaseConfigError
 
     try:
@@ -88,7 +89,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CommandError as exc:
         _report(args.command, str(exc))
         return exc.exit_code
-    except DatabaseConfigError as exc:
+    except (DatabaseConfigError, SiteFileError) as exc:
         _report(args.command, str(exc))
         return 2
     except KeyboardInterrupt:

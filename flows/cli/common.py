@@ -43,9 +43,10 @@ class UsageError(CommandError):
 
 def require_known_sites(names: Sequence[str]) -> None:
     """UsageError naming those of ``names`` that are not sites Pitboard knows."""
-    from crawler.sites import SITES
+    from crawler.registry import all_sites
 
-    unknown = [name for name in names if name not in SITES]
+    known = all_sites()
+    unknown = [name for name in names if name not in known]
     if unknown:
         raise UsageError(f"unknown site(s): {', '.join(unknown)} (see `pitboard sites`)")
 

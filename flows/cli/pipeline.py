@@ -51,7 +51,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 def cmd_run(args: argparse.Namespace) -> int:
     prefect_defaults()
-    from crawler.sites import real_sites
+    from crawler.registry import real_sites
 
     sites = args.sites or [site.name for site in real_sites()]
     require_known_sites(sites)

@@ -64,13 +64,14 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if settings.prefect_api_url is None:
         raise UsageError(NO_SERVER_MESSAGE)
     prefect_defaults()
-    from crawler.sites import SITES
+    from crawler.registry import all_sites
     from flows.deployments import serve_deployments
 
     sites = args.sites or list(settings.sites)
     base_urls = parse_base_urls(args.base_url)
     require_known_sites([*sites, *base_urls])
-    unbound = [s for s in sites if SITES[s].base_url is None and s not in base_urls]
+    known = all_sites()
+    unbound = [s for s in sites if known[s].base_url is None and s not in base_urls]
     if unbound:
         raise UsageError(f"give the address of {', '.join(unbound)} with --base-url SITE=URL")
     if args.database_url:
