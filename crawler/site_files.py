@@ -38,15 +38,17 @@ def _field_types(cls: type) -> dict[str, Any]:
     return {f.name: hints[f.name] for f in fields(cls) if f.name not in NOT_IN_FILES}
 
 
-def _type_name(hint: Any) -> str:
+def _type_name(hint: Any, plural: bool = False) -> str:
     origin = typing.get_origin(hint)
     if origin is tuple:
-        return f"a list of {_type_name(typing.get_args(hint)[0])}s"
+        return f"a list of {_type_name(typing.get_args(hint)[0], plural=True)}"
     if origin in (types.UnionType, typing.Union):
-        return " or ".join(_type_name(a) for a in typing.get_args(hint) if a is not type(None))
-    return {str: "string", bool: "boolean", int: "integer", float: "number"}.get(
-        hint, getattr(hint, "__name__", str(hint))
-    )
+        args = [a for a in typing.get_args(hint) if a is not type(None)]
+        return " or ".join(_type_name(a, plural) for a in args)
+    names = {str: ("a string", "strings"), bool: ("true or false", "booleans")}
+    names.update({int: ("an integer", "integers"), float: ("a number", "numbers")})
+    single, many = names.get(hint, (str(hint), str(hint)))
+    return many if plural else single
 
 
 def _convert(hint: Any, value: Any) -> Any:
