@@ -3,14 +3,19 @@ refused in one line that names the file, the site and the field."""
 
 from __future__ import annotations
 
+import re
+import tomllib
+from dataclasses import fields
 from pathlib import Path
 
 import pytest
 
 from crawler.registry import SHIPPED_FILE, all_sites
-from crawler.site_files import SiteFileError, read_site_file, site_to_toml
+from crawler.site_files import NOT_IN_FILES, SiteFileError, read_site_file, site_to_toml
 from crawler.sites import COMMON_DENY, DEFAULT_LISTING_DEPTH, Politeness, SiteDescription
 from flows.cli import main
+
+FILE_FIELDS = [f.name for f in fields(SiteDescription) if f.name not in NOT_IN_FILES]
 
 
 @pytest.fixture
@@ -154,3 +159,21 @@ def test_the_shipped_real_sites_keep_the_common_deny_list_and_their_own() -> Non
         # ``COMMON_DENY`` applies: a WordPress admin path is never followed
         assert site.is_denied(site.absolute("/wp-admin/")), site.name
         assert all(p not in site.deny_patterns for p in COMMON_DENY)
+
+
+README = Path(__file__).resolve().parent.parent / "README.md"
+
+
+def adding_a_site_section() -> str:
+    text = README.read_text(encoding="utf-8")
+    return text.split("## Adding a site", 1)[1].split("\n## ", 1)[0]
+
+
+def test_the_readmes_example_file_is_valid_and_sets_every_field(home: Path) -> None:
+    section = adding_a_site_section()
+    (example,) = re.findall(r"```toml\n(.*?)```", section, flags=re.S)
+    (site,) = read_site_file(write(home, example))
+    table = tomllib.loads(example)["sites"][site.name]
+    assert set(table) == set(FILE_FIELDS)
+    listed = set(re.findall(r"^\| `([a-z_]+)` \|", section, flags=re.M))
+    assert listed == set(FILE_FIELDS)

@@ -4,8 +4,9 @@
 variable                        default                                what it sets
 =============================== ====================================== ===========================
 PITBOARD_DATABASE_URL           unset: the embedded PostgreSQL         SQLAlchemy URL (psycopg2)
-PITBOARD_HOME                   $XDG_DATA_HOME/pitboard, else          the embedded database and
-                                ~/.local/share/pitboard                other state
+PITBOARD_HOME                   $XDG_DATA_HOME/pitboard, else          the embedded database, the
+                                ~/.local/share/pitboard                user's site files (sites.d/)
+                                                                       and other state
 PITBOARD_NEAR_DUP_THRESHOLD     0.5                                    similarity from which a
                                                                        text copies another
 PITBOARD_SITES                  empty: every real site                 sites ``pitboard serve``
