@@ -142,16 +142,25 @@ _SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+){2,}")
 _EXTENSION = re.compile(r"(.+)(\.html?|\.php|\.aspx?)")
 
 
-def _segment_pattern(segment: str) -> str:
+def _is_date_part(segment: str) -> bool:
+    """A year (1990-2099) or a month or day number (``05``)."""
+    if len(segment) == 4:
+        return segment.startswith(("19", "20"))
+    return len(segment) == 2 and 1 <= int(segment) <= 31
+
+
+def _segment_pattern(segment: str, last: bool) -> str:
     """The regular expression standing for one path segment of an article URL: numbers and
-    slugs are generalised (a slug ending in an id keeps the id's shape), words stay as written
-    (``news``, ``actualites``: the section is part of the shape)."""
+    slugs are generalised (a date's year, month and day keep their widths; an id, such as the
+    last segment's number, grows), words stay as written (``news``, ``actualites``: the section
+    is part of the shape)."""
     segment = segment.lower()
     ext = ""
     if match := _EXTENSION.fullmatch(segment):
         segment, ext = match.group(1), re.escape(match.group(2))
     if _DIGITS.fullmatch(segment):
-        body = rf"\d{{{len(segment)}}}" if len(segment) in (2, 4) else r"\d+"
+        dated = not last and _is_date_part(segment)
+        body = rf"\d{{{len(segment)}}}" if dated else r"\d+"
     elif _SLUG_ID.fullmatch(segment):
         body = r"[a-z0-9-]+-\d+"
     elif _SLUG.fullmatch(segment):
@@ -168,7 +177,8 @@ def url_shape(url: str) -> str | None:
     segments = [s for s in parts.path.split("/") if s]
     if parts.query or not segments:
         return None
-    return "^/" + "/".join(_segment_pattern(s) for s in segments) + "/?$"
+    last = len(segments) - 1
+    return "^/" + "/".join(_segment_pattern(s, i == last) for i, s in enumerate(segments)) + "/?$"
 
 
 def is_specific(shape: str) -> bool:
