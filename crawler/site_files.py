@@ -22,7 +22,7 @@ from dataclasses import MISSING, fields
 from pathlib import Path
 from typing import Any
 
-from crawler.sites import Politeness, SiteDescription, SiteError
+from crawler.sites import Politeness, SiteDescription, SiteError, default_domains
 
 #: Fields a file may not set: the table's name is the site's name, the sample sites are built
 #: in code, and the source is the file itself.
@@ -203,28 +203,24 @@ def _toml_value(value: Any) -> str:
     raise TypeError(f"cannot write {value!r} as TOML")
 
 
-def site_to_toml(site: SiteDescription, comments: dict[str, str] | None = None) -> str:
-    """The ``[sites.NAME]`` table of ``site``: the fields that differ from the defaults (and
-    ``base_url``), each after its comment from ``comments`` when there is one."""
-    comments = comments or {}
+def site_to_toml(site: SiteDescription) -> str:
+    """The ``[sites.NAME]`` table of ``site``: ``base_url`` and the fields that differ from
+    their defaults (``allowed_domains`` included, when it is not the one the base URL gives)."""
+    if site.base_url is None:
+        raise ValueError(f"{site.name} has no base URL: a site file needs one")
     defaults = {
         f.name: (f.default if f.default is not MISSING else f.default_factory())  # type: ignore[misc]
         for f in fields(SiteDescription)
         if f.default is not MISSING or f.default_factory is not MISSING
     }
-    computed = {"allowed_domains": SiteDescription(name=site.name, base_url=site.base_url)}
+    defaults["allowed_domains"] = default_domains(site.base_url)
     lines = [f"[sites.{_toml_key(site.name)}]"]
     for f in fields(SiteDescription):
         if f.name in NOT_IN_FILES or f.name == "politeness":
             continue
         value = getattr(site, f.name)
-        if f.name != "base_url" and value == defaults.get(f.name, MISSING):
-            continue
-        if f.name in computed and value == getattr(computed[f.name], f.name):
-            continue
-        for comment in comments.get(f.name, "").splitlines():
-            lines.append(f"# {comment}")
-        lines.append(f"{f.name} = {_toml_value(value)}")
+        if f.name == "base_url" or value != defaults.get(f.name, MISSING):
+            lines.append(f"{f.name} = {_toml_value(value)}")
     polite = {
         f.name: getattr(site.politeness, f.name)
         for f in fields(Politeness)

@@ -144,6 +144,10 @@ def discover(base_url: str, fetch: Fetch) -> Findings:
         raise SiteAddError(f"cannot reach {base_url}: {reason}") from None
     if home.status >= 400:
         raise SiteAddError(f"cannot add {base_url}: its home page answered HTTP {home.status}")
+    final = urlsplit(home.url)
+    if home.url and _same_host(home.url, base_url) and final.scheme in ("http", "https"):
+        # http -> https, example.com -> www.example.com: describe the site where it answers
+        base_url = found.base_url = f"{final.scheme}://{final.netloc}"
 
     robots = Protego.parse("")
     try:
