@@ -86,7 +86,9 @@ def test_a_site_added_from_its_base_url_alone_is_crawled_as_well_as_its_descript
     assert listings and listings.isdisjoint(found)
     galleries = {normalize_url(t.url) for t in truth if t.kind == "gallery" and t.reachable}
     assert galleries and all(found.get(url) == "gallery" for url in galleries)
+    extra = sorted(set(found) - set(by_hand))
     print(f"{sample}: hand-written {len(by_hand)}, added {len(found)}, missed {len(missed)}")
+    print(f"{sample}: stored only by the added site: {extra}")
 
 
 def test_adding_a_known_site_again_is_refused_in_one_line(
