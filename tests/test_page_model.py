@@ -9,6 +9,7 @@ from typing import Literal
 from lxml.html import HtmlElement
 
 from etl.clean.classify import Classification, classify_page
+from etl.clean.cleaner import clean_page
 from etl.clean.extract import extract_lines
 from etl.clean.metadata import extract_metadata
 from etl.clean.page_features import count_prices, page_features, shows_entries, titled_links
@@ -159,3 +160,11 @@ def test_probability_follows_the_weights() -> None:
     assert model.article_probability({"slug_words": 2.0}) == 0.5
     assert model.article_probability({"slug_words": 5.0}) > 0.9
     assert model.article_probability({"slug_words": -100.0}) == 0.0
+
+
+def test_the_kind_is_a_counted_step_of_the_cleaning_chain() -> None:
+    cleaned = clean_page(product_grid(12), "https://shop.example/charcoal-barbecues/")
+    assert cleaned.kind != "article"
+    assert cleaned.removed[f"classify:{cleaned.kind}"] == 1
+    assert cleaned.removed["classify:page-kind-model"] == 1
+    assert cleaned.text == ""

@@ -88,6 +88,10 @@ def _clean(body: bytes | str, url: str, site_profile: SiteProfile | None) -> Cle
     # every step under its name: the tree fixes that fired, the extraction that was used
     page.removed.update(restructured)
     page.removed[f"extract:{extracted.method}"] += 1
+    # the kind is a step too: a page judged a listing or other loses its text here
+    page.removed[f"classify:{classification.kind}"] += 1
+    if classification.article_probability is not None:
+        page.removed["classify:page-kind-model"] += 1
     info = page.metadata
     page.kind = classification.kind
     if info.language is None and lines:
@@ -138,6 +142,7 @@ def _clean(body: bytes | str, url: str, site_profile: SiteProfile | None) -> Cle
                 info.author = dateline.initials
     if not kept:
         page.kind = "other"
+        page.removed["classify:emptied-by-rules"] += 1
     else:
         page.entities = tag_entities(info.title, page.text, info.language)
     return page
