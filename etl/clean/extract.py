@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import lxml.html
 import trafilatura
+from lxml import etree
 from lxml.html import HtmlElement
 from trafilatura.xml import xmltotxt
 
@@ -188,16 +189,34 @@ def extract_lines(tree: HtmlElement, url: str | None) -> list[str]:
 #: Links to a place on the same page (``href="#..."``: a table of contents, "back to top") are
 #: left out: their texts are the article's own headings, which the link rules must not take.
 #: (bench/body.py on wcxb-dev articles: link-line took 1,416 gold shingles for 1,057 of noise.)
-_OFF_PAGE = "not(starts-with(normalize-space(@href), '#'))"
-_LINK_TEXT_XPATH = f".//a[{_OFF_PAGE}][string-length(normalize-space(.)) >= {MIN_LINK_KEY_CHARS}]"
-_LINK_ATTRIBUTE_XPATH = f".//a[{_OFF_PAGE}]/@title | .//a[{_OFF_PAGE}]//img/@alt"
+_OFF_PAGE_LINKS = etree.XPath(".//a[not(starts-with(normalize-space(@href), '#'))]")
+#: Their titles and image alt texts, in document order (the links are passed in: their
+#: ``href`` is tested once).
+_LINK_ATTRIBUTES = etree.XPath("$links/@title | $links//img/@alt")
+#: XPath's ``normalize-space`` collapses these (XML whitespace), not Unicode's.
+_XML_SPACE_RE = re.compile(r"[ \t\r\n]+")
+
+
+def _normalized_length(text: str) -> int:
+    """``string-length(normalize-space(text))`` as XPath computes it."""
+    return len(_XML_SPACE_RE.sub(" ", text).strip(" "))
 
 
 def link_texts(tree: HtmlElement) -> list[str]:
-    """Line keys of every link's text, title and image alt text (a teaser's full title)."""
+    """Line keys of every link's text, title and image alt text (a teaser's full title).
+
+    The links are selected once; their texts are measured in Python (a text shorter than the
+    bound cannot reach it once normalized), which costs half of two XPath passes that each
+    normalize every link's ``href`` and text.
+    """
     keys: dict[str, None] = {}
-    candidates = [link.text_content() for link in tree.xpath(_LINK_TEXT_XPATH)]
-    candidates.extend(str(value) for value in tree.xpath(_LINK_ATTRIBUTE_XPATH))
+    links = _OFF_PAGE_LINKS(tree)
+    candidates = [
+        text
+        for text in (link.text_content() for link in links)
+        if len(text) >= MIN_LINK_KEY_CHARS and _normalized_length(text) >= MIN_LINK_KEY_CHARS
+    ]
+    candidates.extend(str(value) for value in _LINK_ATTRIBUTES(tree, links=links))
     for candidate in candidates:
         key = line_key(candidate)
         if len(key) >= MIN_LINK_KEY_CHARS:

@@ -72,12 +72,21 @@ def titled_links(tree: HtmlElement, url: str) -> int:
     here = url.split("#", 1)[0]
     memo: dict[int, tuple[HtmlElement, bool]] = {}
     targets: set[str] = set()
+    # href -> the page it names, when another page of the site (``urljoin`` is the dear part,
+    # and an entry links its title and its picture to the same address)
+    resolved: dict[str, str | None] = {}
     for link in _LONG_LINKS(tree):
         href = (link.get("href") or "").strip()
         if not href or href.startswith(("#", "javascript:", "mailto:")):
             continue
-        target = urljoin(url, href).split("#", 1)[0]
-        if target == here or target in targets or urlsplit(target).netloc != host:
+        if href in resolved:
+            target = resolved[href]
+        else:
+            target = urljoin(url, href).split("#", 1)[0]
+            if target == here or urlsplit(target).netloc != host:
+                target = None
+            resolved[href] = target
+        if target is None or target in targets:
             continue
         if not in_chrome(link, memo):
             targets.add(target)

@@ -85,22 +85,27 @@ def looks_binary(body: bytes) -> bool:
 
 def decode_body(body: bytes | str) -> str:
     """Turn fetched bytes into text: the declared encoding, else UTF-8, else Windows-1252."""
+    return _decode(body)[0]
+
+
+def _decode(body: bytes | str) -> tuple[str, str | None]:
+    """The text and the codec that decoded it (``None`` for a ``str`` body)."""
     if isinstance(body, str):
-        return body[:MAX_BODY_BYTES]
+        return body[:MAX_BODY_BYTES], None
     body = body[:MAX_BODY_BYTES]
     declared = declared_encoding(body[:DECLARATION_WINDOW])
     if declared:
         try:
-            return body.decode(declared)
+            return body.decode(declared), declared
         except (UnicodeDecodeError, LookupError):
             pass  # a wrong declaration is common: fall through to UTF-8, then Windows-1252
     try:
-        return body.decode("utf-8")
+        return body.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
         pass
     # Undeclared and not UTF-8: for European news this is nearly always Windows-1252, which
     # decodes every byte; charset detection is slower and often wrong on short French pages.
-    return body.decode("cp1252", errors="replace")
+    return body.decode("cp1252", errors="replace"), "cp1252"
 
 
 def parse_html(body: bytes | str) -> HtmlElement | None:
@@ -108,10 +113,15 @@ def parse_html(body: bytes | str) -> HtmlElement | None:
     try:
         if isinstance(body, bytes) and not body.startswith(_UTF16_BOMS) and looks_binary(body):
             return None
-        text = decode_body(body)
+        text, codec = _decode(body)
         if not text.strip():
             return None
-        data = text.encode("utf-8", errors="replace")
+        # Bytes that decoded as UTF-8 are already what the parser reads: encoding the text
+        # again would give them back byte for byte (most pages; about 0.5 ms each).
+        if codec == "utf-8" and isinstance(body, bytes):
+            data = body[:MAX_BODY_BYTES]
+        else:
+            data = text.encode("utf-8", errors="replace")
         tree = etree.fromstring(data, _PARSER)
     except (etree.LxmlError, ValueError, TypeError):
         return None

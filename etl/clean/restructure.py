@@ -65,9 +65,11 @@ def strip_invisible(tree: HtmlElement) -> int:
 
 #: Embedded posts (a driver's tweet, a team's Instagram caption) quote someone in the article;
 #: their text is in the page, but their class names make extractors discard them as widgets.
+#: (The class attributes are tested themselves, then their elements taken: libxml2 reads an
+#: attribute node's value once this way instead of once per ``contains(@class, ...)``.)
 _SOCIAL_EMBED_XPATH = (
-    ".//blockquote[@class][contains(@class, 'twitter') or contains(@class, 'tweet') or "
-    "contains(@class, 'instagram') or contains(@class, 'tiktok')]"
+    "descendant::blockquote/@class[contains(., 'twitter') or contains(., 'tweet') or "
+    "contains(., 'instagram') or contains(., 'tiktok')]/.."
 )
 
 
@@ -98,8 +100,8 @@ def unwrap_layout_tables(tree: HtmlElement) -> int:
 #: (Hidden elements are left alone: trafilatura drops ``display:none`` itself, and "read
 #: more" expanders hide the rest of many articles the same way.)
 _POPUP_XPATH = (
-    ".//*[@class][contains(@class, 'tooltip') or contains(@class, 'popover') or "
-    "contains(@class, 'hovercard')]"
+    "descendant::*/@class[contains(., 'tooltip') or contains(., 'popover') or "
+    "contains(., 'hovercard')]/.."
 )
 #: A span inside a paragraph holding a picture and several links is a hover card (a person's
 #: photo and latest articles), whatever its class; the innermost such span is the card.

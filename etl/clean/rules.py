@@ -363,10 +363,10 @@ def _repeated_caption(lines: Sequence[str], i: int, ctx: RuleContext) -> bool:
 
 def _date_line(lines: Sequence[str], i: int, ctx: RuleContext) -> bool:
     """A line that only states when (and by whom) the page was published or updated."""
+    if DATE_LINE_WINDOW <= i < len(lines) - DATE_LINE_WINDOW:  # most lines: decided here
+        return False
     line = lines[i]
     if len(line) > 90 or not any(c.isdigit() for c in line) or line.startswith(("—", "-", "–")):
-        return False
-    if DATE_LINE_WINDOW <= i < len(lines) - DATE_LINE_WINDOW:
         return False
     if parse_date(line, ctx.language) is None:
         return False
