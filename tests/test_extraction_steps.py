@@ -110,6 +110,30 @@ def test_repeated_caption_leaves_repeated_headings_and_sentences() -> None:
     assert log == [("repeated-caption", "2017 - A gallery")] * 2
 
 
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Sign up for our newsletter to get the latest news",
+        "Get the race reports delivered to your inbox",
+        "This site uses cookies to improve your experience",
+        "Reproduction interdite sans autorisation",
+        "Please enable JavaScript to view the comments",
+        # letters re.I matches but str.lower does not produce: the phrase test must see them
+        "\u017fubscribe to our newsletter",
+        "Get it in your \u0130nbox",
+    ],
+)
+def test_furniture_a_line_holds_further_in_is_removed(line: str) -> None:
+    kept, removed = apply_rules([PROSE, line], RuleContext())
+    assert kept == [PROSE] and removed["furniture"] == 1
+
+
+def test_a_sentence_about_cookies_is_not_furniture() -> None:
+    line = "The team baked cookies for the marshals, who stood in the rain for six hours."
+    kept, removed = apply_rules([PROSE, line], RuleContext())
+    assert kept == [PROSE, line] and removed["furniture"] == 0
+
+
 def test_a_cleaned_page_names_its_extraction_and_tree_fixes() -> None:
     body = (
         "<html><head><title>Race report</title><script>x()</script></head><body><article>"
