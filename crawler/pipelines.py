@@ -3,7 +3,9 @@
 Writes go through the storage layer's ``etl.store.raw_pages.save_raw_pages`` (an idempotent
 upsert by URL), so a re-crawl never duplicates a page. Pages are buffered and written every
 PITBOARD_BATCH_SIZE items or PITBOARD_FLUSH_SECONDS seconds, whichever comes first, and on close.
-Non-HTML bodies (images, PDFs) are dropped with a log line; error pages (404...) are kept. If the
+Non-HTML bodies (images, PDFs) are dropped with a log line; error pages (404...) are kept. With
+the spider's ``max_pages``, at most that many pages are kept: the pages still in flight when the
+crawl is told to close are dropped, so ``--max-pages N`` stores N pages at most. If the
 database refuses a batch, the crawl stops with the finish reason ``pitboard_storage_failed``.
 """
 
@@ -74,6 +76,12 @@ class RawPagePipeline:
         if item.status < 400 and not is_html(item.headers, item.body):
             self.crawler.stats.inc_value("pitboard/skipped_not_html")
             raise DropItem(f"not HTML, not stored: {item.url}", log_level="INFO")
+        limit = getattr(self.crawler.spider, "max_pages", None)
+        if limit and self.received >= limit:
+            self.crawler.stats.inc_value("pitboard/over_max_pages")
+            raise DropItem(
+                f"max_pages ({limit}) reached, not stored: {item.url}", log_level="DEBUG"
+            )
         self.buffer.append(item)
         self.received += 1
         if len(self.buffer) >= self.batch_size:

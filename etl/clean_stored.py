@@ -41,6 +41,16 @@ class CleanRunStats:
     kinds: dict[str, int] = field(default_factory=dict)
     load: LoadStats = field(default_factory=LoadStats)
 
+    def add(self, other: CleanRunStats) -> None:
+        """Fold another run's counts into these (a command that cleans site after site)."""
+        self.pages += other.pages
+        self.failed += other.failed
+        self.seconds += other.seconds
+        self.load_seconds += other.load_seconds
+        for kind, count in other.kinds.items():
+            self.kinds[kind] = self.kinds.get(kind, 0) + count
+        self.load.add(other.load)
+
     def as_dict(self) -> dict[str, object]:
         return {
             "pages": self.pages,

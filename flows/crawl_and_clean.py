@@ -30,8 +30,8 @@ from etl.store.locks import SiteBusy, site_lock
 from etl.store.migrate import ensure_schema
 from etl.store.raw_pages import count_fetched_since
 from etl.store.runs import finish_run, start_run
-from flows.report import SiteRun, site_rows_markdown
-from flows.spider_process import LogLine, SpiderFailed, run_spider
+from flows.report import SiteRun, duplicates_found, site_rows_markdown
+from flows.spider_process import LogLine, SpiderFailed, is_progress_line, run_spider
 
 if TYPE_CHECKING:
     from prefect import Task
@@ -41,10 +41,6 @@ CRAWL_TIMEOUT_SECONDS = 6 * 3600
 CLEAN_TIMEOUT_SECONDS = 2 * 3600
 # Retry what a retry can fix: a site or a database that hiccups. Bugs fail at once.
 TRANSIENT = (OperationalError, SpiderFailed, ConnectionError, TimeoutError)
-# What a person reading the flow run's log wants of a spider's: its errors (as warnings: a page
-# that fails does not fail the crawl), and the progress and Pitboard lines of these loggers; not
-# Scrapy's start-up dumps of settings and components, nor a warning per ignored URL.
-PROGRESS_LOGGERS = ("crawler.", "scrapy.core.engine", "scrapy.extensions.logstats")
 
 
 def _retry_transient(task: Task[..., Any], task_run: TaskRun, state: State) -> bool:
@@ -97,7 +93,7 @@ def crawl_site(
     def relay(line: LogLine) -> None:
         if line.level >= logging.ERROR:
             logger.warning("[%s] %s", site, line.text)
-        elif line.level >= logging.INFO and line.logger.startswith(PROGRESS_LOGGERS):
+        elif is_progress_line(line):
             logger.log(line.level, "[%s] %s", site, line.text)
 
     run = run_spider(
@@ -194,7 +190,7 @@ def crawl_and_clean(
                 cleaned=cleaned.pages,
                 new=cleaned.load.new,
                 updated=cleaned.load.updated,
-                duplicates=cleaned.load.duplicates,
+                duplicates=duplicates_found(cleaned),
                 failed=cleaned.failed,
             )
             with engine.begin() as conn:

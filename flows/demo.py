@@ -8,17 +8,15 @@ unless PITBOARD_DATABASE_URL says otherwise), then shows what was loaded.
 from __future__ import annotations
 
 import logging
+import time
 
 from etl.store.articles import count_by_site_and_kind, latest_titles
 from etl.store.database import describe, get_engine, resolve_database_url
 from flows.crawl_and_clean import crawl_and_clean
-from flows.report import format_site_rows
-from samplesite import serve_sample_sites
+from flows.report import format_run_summary, format_site_rows
+from flows.samples import SAMPLE_ARTICLES, SAMPLE_PORT, SAMPLE_SITES, serving_samples
 
 log = logging.getLogger(__name__)
-
-SAMPLE_SITES = ("sample-fr", "sample-en")
-DEMO_SEED = 2017
 
 TRY_QUERY = (
     "SELECT site, kind, published_at::date, title FROM articles "
@@ -26,15 +24,21 @@ TRY_QUERY = (
 )
 
 
-def run_demo(articles: int = 40, database_url: str | None = None) -> int:
+def run_demo(
+    articles: int = SAMPLE_ARTICLES, database_url: str | None = None, port: int | None = None
+) -> int:
+    """Serve the sample sites on their fixed ports (``port``, default SAMPLE_PORT, and the next
+    one), crawl and load them, print what was loaded; SamplesUnavailable when a port is taken."""
     url = resolve_database_url(database_url)
-    with serve_sample_sites(articles=articles, seed=DEMO_SEED) as served:
+    started = time.monotonic()
+    with serving_samples(articles, port or SAMPLE_PORT) as served:
         base_urls = {name: served.base_url(name) for name in SAMPLE_SITES}
         for name, base in base_urls.items():
             log.info("serving %s at %s", name, base)
         site_runs = crawl_and_clean(sites=list(SAMPLE_SITES), base_urls=base_urls, database_url=url)
     print()
     print(format_site_rows(site_runs))
+    print(format_run_summary(site_runs, time.monotonic() - started))
     print(f"\nLoaded into {describe(url)}:")
     with get_engine(url).connect() as conn:
         counts = count_by_site_and_kind(conn)
@@ -45,4 +49,5 @@ def run_demo(articles: int = 40, database_url: str | None = None) -> int:
     for site, title in latest:
         print(f"  [{site}] {title}")
     print(f'\nTry a query:\n  pitboard psql -c "{TRY_QUERY}"')
+    print("next: pitboard search Toyota   (`pitboard samples serve` keeps the sample sites up)")
     return 0

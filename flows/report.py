@@ -35,15 +35,58 @@ class SiteRun:
         return "" if value is None else str(value)
 
 
+def format_seconds(seconds: float) -> str:
+    """A duration as a person reads it: ``4.2s``, ``2m05s``, ``1h02m``."""
+    if seconds < 60:
+        return f"{seconds:.1f}s"
+    minutes, secs = divmod(round(seconds), 60)
+    if minutes < 60:
+        return f"{minutes}m{secs:02d}s"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}h{minutes:02d}m"
+
+
+def duplicates_found(stats: CleanRunStats) -> int:
+    """Exact copies (stored once) plus near-duplicates (stored, linked to their original): what
+    ``crawl_runs.duplicates`` counts."""
+    return stats.load.duplicates + stats.load.near_duplicates
+
+
 def format_clean_summary(stats: CleanRunStats) -> str:
     """One line saying what a cleaning run did."""
     kinds = ", ".join(f"{k}: {v}" for k, v in sorted(stats.kinds.items()))
     load = stats.load
     return (
-        f"cleaned {stats.pages} pages in {round(stats.seconds, 2)}s ({kinds or 'none'}); "
-        f"articles: {load.new} new, {load.updated} updated, "
-        f"{load.unchanged} unchanged, {load.duplicates} duplicates; "
-        f"{stats.failed} failed"
+        f"cleaned {stats.pages} pages ({kinds or 'none'}): "
+        f"articles {load.new} new, {load.updated} updated, {load.unchanged} unchanged, "
+        f"{duplicates_found(stats)} duplicates; {stats.failed} failed; "
+        f"{format_seconds(stats.seconds)}"
+    )
+
+
+def format_crawl_summary(
+    site: str, stored: int, responses: int, errors: int, seconds: float
+) -> str:
+    """One line saying what a crawl did: pages stored (or refreshed), failures, time."""
+    return (
+        f"crawled {site}: {stored} pages stored or refreshed ({responses} responses), "
+        f"{errors} failed; {format_seconds(seconds)}"
+    )
+
+
+def format_run_summary(rows: Sequence[SiteRun], seconds: float) -> str:
+    """One line totalling a crawl_and_clean run over its sites."""
+
+    def total(name: str) -> int:
+        return sum(getattr(row, name) or 0 for row in rows)
+
+    bad = [row.site for row in rows if row.status != "completed"]
+    return (
+        f"{len(rows)} site(s): {total('fetched')} pages fetched, {total('cleaned')} cleaned; "
+        f"articles {total('new')} new, {total('updated')} updated, "
+        f"{total('duplicates')} duplicates; {total('failed')} pages failed"
+        + (f", sites not completed: {', '.join(bad)}" if bad else "")
+        + f"; {format_seconds(seconds)}"
     )
 
 

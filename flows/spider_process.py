@@ -34,6 +34,10 @@ CHILD_LOG_FORMAT = LOG_FIELDS.join(
     ("%(levelname)s", "%(name)s", "%(asctime)s [%(name)s] %(levelname)s: %(message)s")
 )
 _LEVELS = logging.getLevelNamesMapping()
+# What a person watching a crawl wants of a spider's log at INFO: the progress and Pitboard lines
+# of these loggers; not Scrapy's start-up dumps of settings and components, nor a line per
+# ignored URL (all still shown with ``pitboard -v``).
+PROGRESS_LOGGERS = ("crawler.", "scrapy.core.engine", "scrapy.extensions.logstats")
 
 
 class SpiderFailed(RuntimeError):
@@ -62,6 +66,11 @@ def read_log_lines(lines: Iterable[str]) -> Iterator[LogLine]:
         if len(fields) == 3 and fields[0] in _LEVELS:
             level, logger, text = _LEVELS[fields[0]], fields[1], fields[2]
         yield LogLine(level, logger, text)
+
+
+def is_progress_line(line: LogLine) -> bool:
+    """Whether ``line`` is one of the INFO lines worth showing a person (PROGRESS_LOGGERS)."""
+    return logging.INFO <= line.level < logging.ERROR and line.logger.startswith(PROGRESS_LOGGERS)
 
 
 @dataclass(frozen=True, slots=True)

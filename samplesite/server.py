@@ -1,6 +1,8 @@
 """Serving the sample sites over real HTTP on 127.0.0.1, with a request log and editions.
 
-One threaded stdlib server per site, each on its own port (port 0: the OS picks). Thumbnails are
+One threaded stdlib server per site, each on its own port: free ports the OS picks, or, from a
+first port, one port per site in a fixed order (``sample-fr`` on N, ``sample-en`` on N + 1), so
+that a re-run serves the same URLs (``pitboard samples serve``, ``pitboard demo``). Thumbnails are
 linked on ``localhost:PORT`` while pages live on ``127.0.0.1:PORT``: the same server, another
 host name, like a CDN. The request log lets tests count what a crawler fetched (conditional
 requests included); ``set_edition(2)`` switches every site to its edited state at run time.
@@ -38,6 +40,14 @@ class LoggedRequest:
         return "If-None-Match" in self.headers or "If-Modified-Since" in self.headers
 
 
+class PortInUse(OSError):
+    """A port the sample sites were asked to use cannot be listened on."""
+
+    def __init__(self, port: int, cause: OSError) -> None:
+        super().__init__(f"cannot serve on 127.0.0.1:{port}: {cause.strerror or cause}")
+        self.port = port
+
+
 class ServedSites:
     """The running servers: base URLs, truth with absolute URLs, request log, edition switch."""
 
@@ -49,9 +59,18 @@ class ServedSites:
         self._servers: dict[str, ThreadingHTTPServer] = {}
         self._threads: list[threading.Thread] = []
 
-    def start(self) -> ServedSites:
-        for name, site in self.sites.items():
-            server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self, site))
+    def start(self, port: int | None = None) -> ServedSites:
+        """Serve every site: on free ports, or on ``port``, ``port + 1``... in site order.
+
+        PortInUse names a port another program holds; nothing is left serving then.
+        """
+        for offset, (name, site) in enumerate(self.sites.items()):
+            wanted = 0 if port is None else port + offset
+            try:
+                server = ThreadingHTTPServer(("127.0.0.1", wanted), _handler(self, site))
+            except OSError as exc:
+                self.stop()
+                raise PortInUse(wanted, exc) from exc
             server.daemon_threads = True
             port = server.server_address[1]
             site.base_url = f"http://127.0.0.1:{port}"
@@ -149,9 +168,12 @@ def _handler(served: ServedSites, site: SampleSite) -> type[BaseHTTPRequestHandl
 
 
 @contextmanager
-def serve_sample_sites(articles: int = 200, seed: int = 7) -> Iterator[ServedSites]:
-    """Build and serve the sample sites on 127.0.0.1 (free ports); stopped on exit."""
-    served = ServedSites(build_sample_sites(articles=articles, seed=seed)).start()
+def serve_sample_sites(
+    articles: int = 200, seed: int = 7, port: int | None = None
+) -> Iterator[ServedSites]:
+    """Build and serve the sample sites on 127.0.0.1 (free ports, or from ``port`` on); stopped
+    on exit."""
+    served = ServedSites(build_sample_sites(articles=articles, seed=seed)).start(port)
     try:
         yield served
     finally:

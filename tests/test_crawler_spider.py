@@ -50,10 +50,17 @@ def test_a_sample_site_needs_its_address_at_run_time() -> None:
         SPIDERS["sample-fr"].from_crawler(crawler)
 
 
-def test_max_pages_becomes_the_close_spider_page_count() -> None:
+def test_max_pages_becomes_the_close_spider_item_count() -> None:
     crawler = Crawler(SPIDERS["sample-en"])  # settings still open, as in `scrapy crawl`
     SPIDERS["sample-en"].from_crawler(crawler, base_url=BASE, max_pages="7")
-    assert crawler.settings.getint("CLOSESPIDER_PAGECOUNT") == 7
+    assert crawler.settings.getint("CLOSESPIDER_ITEMCOUNT") == 7
+
+
+@pytest.mark.parametrize("max_pages", ["0", "-1"])
+def test_max_pages_below_one_is_refused_not_unlimited(max_pages: str) -> None:
+    crawler = Crawler(SPIDERS["sample-en"])
+    with pytest.raises(ValueError, match="at least 1"):
+        SPIDERS["sample-en"].from_crawler(crawler, base_url=BASE, max_pages=max_pages)
 
 
 def test_discovery_starts_from_sitemaps_feeds_and_home() -> None:

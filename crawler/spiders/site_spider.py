@@ -12,7 +12,8 @@ Every fetched page
 sitemaps and feeds are read, never stored.
 
 Spider arguments: ``base_url`` (required for the sample sites: ``http://127.0.0.1:PORT``) and
-``max_pages`` (stop after about N responses: sets CLOSESPIDER_PAGECOUNT).
+``max_pages`` (store at most N pages: sets CLOSESPIDER_ITEMCOUNT, and the raw-page pipeline
+drops what is still in flight past N).
 """
 
 from __future__ import annotations
@@ -104,6 +105,8 @@ class SiteSpider(Spider):
         self.site: SiteDescription = described  # type: ignore[misc]
         self.allowed_domains = list(described.allowed_domains)
         self.max_pages = int(max_pages) if max_pages else None
+        if self.max_pages is not None and self.max_pages < 1:
+            raise ValueError(f"max_pages must be at least 1, got {self.max_pages}")
         # Filled by ConditionalRequestMiddleware when the storage layer knows pages.
         self.known_pages: dict[str, KnownPage] = {}
         self.unchanged: set[str] = set()
@@ -117,7 +120,7 @@ class SiteSpider(Spider):
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
         spider = super().from_crawler(crawler, *args, **kwargs)
         if spider.max_pages:
-            crawler.settings.set("CLOSESPIDER_PAGECOUNT", spider.max_pages, priority="spider")
+            crawler.settings.set("CLOSESPIDER_ITEMCOUNT", spider.max_pages, priority="spider")
         # With ROBOTSTXT_OBEY, RobotsTxtMiddleware fetches robots.txt anyway: read its Sitemap
         # lines from that download rather than fetching the file a second time.
         crawler.signals.connect(spider.robots_received, signal=signals.response_received)

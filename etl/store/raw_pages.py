@@ -174,6 +174,19 @@ def count_pages_to_clean(conn: Connection, sites: Sequence[str] | None = None) -
     return conn.scalar(query) or 0
 
 
+def sites_to_clean(
+    conn: Connection, sites: Sequence[str] | None = None, *, everything: bool = False
+) -> list[str]:
+    """The sites (of ``sites``, or all) with stored pages waiting for cleaning (with
+    ``everything``: with stored pages at all), by name: each gets its own run record."""
+    query = select(RawPageRow.site).distinct().order_by(RawPageRow.site)
+    if not everything:
+        query = query.where(RawPageRow.cleaned_at.is_(None))
+    if sites:
+        query = query.where(RawPageRow.site.in_(list(sites)))
+    return list(conn.scalars(query))
+
+
 def count_fetched_since(conn: Connection, site: str, since: datetime) -> int:
     """How many pages of ``site`` were stored or refreshed at or after ``since``: what one crawl
     fetched (a 304 revalidation stores nothing and is not counted)."""

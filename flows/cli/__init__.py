@@ -15,7 +15,7 @@ import logging
 import sys
 from collections.abc import Sequence
 
-from flows.cli import database, pipeline, query, serve, sites
+from flows.cli import database, pipeline, query, samples, serve, sites
 from flows.cli.common import CommandError, log
 
 __all__ = ["build_parser", "main"]
@@ -58,6 +58,15 @@ def _report(command: str, message: str) -> None:
         print(f"pitboard {command}: {message}", file=sys.stderr)
 
 
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("pitboard")
+    except PackageNotFoundError:  # run from a checkout that was never installed
+        return "(not installed)"
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="pitboard",
@@ -68,9 +77,15 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="SQLAlchemy URL (default: $PITBOARD_DATABASE_URL, else the embedded PostgreSQL)",
     )
-    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    parser.add_argument(
+        "-v",
+        "--verbose",
+        action="store_true",
+        help="debug logging (the spider's whole log included)",
+    )
+    parser.add_argument("--version", action="version", version=f"pitboard {_version()}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for group in (pipeline, sites, database, query, serve):
+    for group in (pipeline, sites, samples, database, query, serve):
         group.register(sub)
     return parser
 

@@ -15,12 +15,29 @@ PSQL = "psql"
 
 def register(sub: Subparsers) -> None:
     """Add this group's commands to ``sub``."""
-    p = sub.add_parser(PSQL, help="open psql on Pitboard's database (args go to psql)")
-    p.add_argument("psql_args", nargs=argparse.REMAINDER, metavar="ARGS")
+    p = sub.add_parser(
+        PSQL,
+        help="open psql on Pitboard's database (args go to psql)",
+        description="Open psql on Pitboard's database (the embedded one included). Every "
+        "argument after `psql` goes to psql itself, e.g. -c SQL, -f FILE, -At; "
+        "`pitboard psql -?` shows psql's own help.",
+    )
+    p.add_argument(
+        "psql_args", nargs=argparse.REMAINDER, metavar="ARGS", help="psql's options, as given"
+    )
     p.set_defaults(func=cmd_psql)
 
-    p = sub.add_parser("db", help="database schema: status or upgrade")
-    p.add_argument("action", choices=["upgrade", "status"])
+    p = sub.add_parser(
+        "db",
+        help="database schema: status or upgrade",
+        description="`db status` prints the schema's revision and exits 1 when it is behind "
+        "the code's; `db upgrade` applies the missing migrations (every command also does).",
+    )
+    p.add_argument(
+        "action",
+        choices=["upgrade", "status"],
+        help="status: show the revision (exit code 1 when behind); upgrade: apply migrations",
+    )
     p.set_defaults(func=cmd_db)
 
 
@@ -30,6 +47,8 @@ def split_psql_arguments(argv: list[str]) -> tuple[list[str], list[str]]:
     if PSQL not in argv:
         return argv, []
     at = argv.index(PSQL)
+    if "--help" in argv[at + 1 :]:  # Pitboard's help for the command; psql's own is `-?`
+        return [*argv[: at + 1], "--help"], []
     return argv[: at + 1], argv[at + 1 :]
 
 
@@ -43,7 +62,7 @@ def cmd_db(args: argparse.Namespace) -> int:
     current, head = current_revision(engine), head_revision()
     state = "up to date" if current == head else "behind: run `pitboard db upgrade`"
     print(f"{describe(engine.url)}\nrevision {current or '(empty)'} (head {head}): {state}")
-    return 0
+    return 0 if current == head else 1
 
 
 def cmd_psql(args: argparse.Namespace) -> int:

@@ -1,105 +1,218 @@
-"""``pitboard demo``, ``run``, ``crawl`` and ``clean``: the whole pipeline, or one stage."""
+"""``pitboard demo``, ``run``, ``crawl`` and ``clean``: the whole pipeline, or one stage.
+
+Each ends with one line saying what it did (pages, articles new / updated / duplicates,
+failures, time) and one naming the next command to try; ``crawl`` and ``clean`` record their
+runs in ``crawl_runs`` as the flow does, so ``pitboard stats`` sees every run.
+"""
 
 from __future__ import annotations
 
 import argparse
 import sys
+import time
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from flows.cli.common import (
-    CommandError,
-    log,
-    open_engine,
-    prefect_defaults,
-    require_known_sites,
+from flows.cli.arguments import (
+    check_bound,
+    check_sites,
+    parse_base_urls,
+    port_number,
+    positive_int,
 )
+from flows.cli.common import CommandError, UsageError, log, open_engine, prefect_defaults
 
 if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+
     from flows.cli.common import Subparsers
+    from flows.spider_process import LogLine
+
+BASE_URL_HELP = (
+    "where the site is served: URL, or SITE=URL when naming several sites (repeatable); "
+    "needed for the sample sites (`pitboard samples serve`)"
+)
+MAX_PAGES_HELP = "store at most N pages per site (N >= 1; default: no limit)"
 
 
 def register(sub: Subparsers) -> None:
     """Add this group's commands to ``sub``."""
     p = sub.add_parser("demo", help="crawl the built-in sample sites into the database")
-    p.add_argument("--articles", type=int, default=40, help="articles per sample site (40)")
+    p.add_argument(
+        "--articles", type=positive_int, default=40, help="articles per sample site (40)"
+    )
+    p.add_argument(
+        "--port",
+        type=port_number,
+        default=None,
+        help="serve the sample sites from this port on (default: 8000, as `pitboard samples "
+        "serve`; a re-run finds the same URLs)",
+    )
     p.set_defaults(func=cmd_demo)
 
     p = sub.add_parser("run", help="run the crawl_and_clean flow for some or all real sites")
     p.add_argument("sites", nargs="*", metavar="SITE", help="site names (default: all real sites)")
-    p.add_argument("--max-pages", type=int, default=None, help="stop each crawl after N pages")
+    p.add_argument("--max-pages", type=positive_int, default=None, help=MAX_PAGES_HELP)
+    p.add_argument("--base-url", action="append", metavar="URL", help=BASE_URL_HELP)
     p.set_defaults(func=cmd_run)
 
-    p = sub.add_parser("crawl", help="run one spider (no cleaning)")
-    p.add_argument("site", metavar="SITE")
-    p.add_argument("--max-pages", type=int, default=None, help="stop after N pages")
-    p.add_argument("--base-url", default=None, help="where the site is served (sample sites)")
+    p = sub.add_parser("crawl", help="run one spider into raw_pages (no cleaning)")
+    p.add_argument("site", metavar="SITE", help="the site to crawl (see `pitboard sites`)")
+    p.add_argument("--max-pages", type=positive_int, default=None, help=MAX_PAGES_HELP)
+    p.add_argument(
+        "--base-url",
+        metavar="URL",
+        default=None,
+        help="where the site is served, e.g. http://127.0.0.1:8001 (needed for the sample "
+        "sites: `pitboard samples serve`)",
+    )
     p.set_defaults(func=cmd_crawl)
 
     p = sub.add_parser("clean", help="clean stored raw pages and load the articles")
     p.add_argument("--site", action="append", help="only this site (repeatable)")
     p.add_argument("--all", action="store_true", help="re-clean every stored page")
-    p.add_argument("--workers", type=int, default=None, help="cleaning processes")
+    p.add_argument("--workers", type=positive_int, default=None, help="cleaning processes")
     p.set_defaults(func=cmd_clean)
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
     prefect_defaults()
     from flows.demo import run_demo
+    from flows.samples import SamplesUnavailable
 
-    return run_demo(articles=args.articles, database_url=args.database_url)
+    try:
+        return run_demo(articles=args.articles, database_url=args.database_url, port=args.port)
+    except SamplesUnavailable as exc:
+        raise UsageError(str(exc)) from None
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    prefect_defaults()
     from crawler.registry import real_sites
 
     sites = args.sites or [site.name for site in real_sites()]
-    require_known_sites(sites)
+    check_sites(sites)
+    base_urls = parse_base_urls(args.base_url, sites)
+    check_sites(list(base_urls))
+    check_bound(sites, base_urls)
+    prefect_defaults()
     from flows.crawl_and_clean import CrawlFailed, crawl_and_clean
-    from flows.report import format_site_rows
+    from flows.report import format_run_summary, format_site_rows
 
+    started = time.monotonic()
     try:
         rows = crawl_and_clean(
-            sites=sites, max_pages=args.max_pages, database_url=args.database_url
+            sites=sites,
+            base_urls=base_urls or None,
+            max_pages=args.max_pages,
+            database_url=args.database_url,
         )
     except CrawlFailed as exc:
         raise CommandError(str(exc)) from exc
     print(format_site_rows(rows))
+    print(format_run_summary(rows, time.monotonic() - started))
+    print(f"next: pitboard search --site {sites[0]}   (or `pitboard stats`)")
     return 0
 
 
 def cmd_crawl(args: argparse.Namespace) -> int:
-    from etl.store.database import describe
-    from flows.spider_process import SpiderFailed, run_spider
+    check_sites([args.site])
+    base_urls = parse_base_urls([args.base_url] if args.base_url else [], [args.site])
+    check_bound([args.site], base_urls)
+    from flows.report import format_crawl_summary
+    from flows.spider_process import SpiderFailed, is_progress_line, run_spider
 
     engine = open_engine(args)
     url = engine.url.render_as_string(hide_password=False)
+    shown: set[str] = set()
+
+    def show(line: LogLine) -> None:
+        if args.verbose or line.level >= 40 or is_progress_line(line):  # 40: ERROR
+            shown.add(line.text)
+            print(line.text, file=sys.stderr)
+
+    run_id, started = _start_run(engine, args.site), datetime.now(UTC)
     try:
         run = run_spider(
             args.site,
             database_url=url,
-            base_url=args.base_url,
+            base_url=base_urls.get(args.site),
             max_pages=args.max_pages,
-            on_line=lambda line: print(line.text, file=sys.stderr),
+            on_line=show,
         )
     except SpiderFailed as exc:
-        raise CommandError(str(exc)) from exc
-    log.info("crawl of %s finished in %.1fs into %s", args.site, run.seconds, describe(url))
-    log.info("run `pitboard clean --site %s` to clean what was fetched", args.site)
+        headline, *tail = str(exc).splitlines()
+        fetched = {"fetched": _fetched(engine, args.site, started)}
+        _finish_run(engine, run_id, "failed", fetched, headline)
+        unseen = [line for line in tail if line not in shown and line != "last lines:"]
+        raise CommandError("\n".join([headline, *unseen[-15:]])) from exc
+    stored = _fetched(engine, args.site, started)
+    _finish_run(engine, run_id, "completed", {"fetched": stored})
+    print(format_crawl_summary(args.site, stored, run.responses, run.download_errors, run.seconds))
+    print(f"next: pitboard clean --site {args.site}")
     return 0
 
 
+def _fetched(engine: Engine, site: str, since: datetime) -> int:
+    from etl.store.raw_pages import count_fetched_since
+
+    with engine.connect() as conn:
+        return count_fetched_since(conn, site, since)
+
+
+def _start_run(engine: Engine, site: str) -> int:
+    from etl.store.runs import start_run
+
+    with engine.begin() as conn:  # committed now: a crashed run stays visible
+        return start_run(conn, site)
+
+
+def _finish_run(
+    engine: Engine, run_id: int, status: str, counts: dict[str, int], error: str | None = None
+) -> None:
+    from etl.store.runs import finish_run
+
+    with engine.begin() as conn:
+        finish_run(conn, run_id, status, counts, error)
+
+
 def cmd_clean(args: argparse.Namespace) -> int:
-    from etl.clean_stored import clean_stored_pages
-    from flows.report import format_clean_summary
+    if args.site:
+        check_sites(args.site)
+    from etl.clean_stored import CleanRunStats, clean_stored_pages
+    from etl.store.raw_pages import sites_to_clean
+    from flows.report import duplicates_found, format_clean_summary
 
     engine = open_engine(args)
-    stats = clean_stored_pages(
-        engine,
-        args.site or None,
-        everything=args.all,
-        workers=args.workers,
-        progress=lambda s: log.info("cleaned %d pages, %d new articles", s.pages, s.load.new),
-    )
-    print(format_clean_summary(stats))
-    return 1 if stats.failed else 0
+    with engine.connect() as conn:
+        sites = sites_to_clean(conn, args.site, everything=args.all)
+    total = CleanRunStats()
+    for site in sites:
+        run_id = _start_run(engine, site)
+        try:
+            stats = clean_stored_pages(
+                engine,
+                [site],
+                everything=args.all,
+                workers=args.workers,
+                progress=lambda s, site=site: log.info(
+                    "%s: cleaned %d pages, %d new articles", site, s.pages, s.load.new
+                ),
+            )
+        except BaseException as exc:
+            _finish_run(engine, run_id, "failed", {}, f"{type(exc).__name__}: {exc}")
+            raise
+        counts = {
+            "cleaned": stats.pages,
+            "new": stats.load.new,
+            "updated": stats.load.updated,
+            "duplicates": duplicates_found(stats),
+            "failed": stats.failed,
+        }
+        _finish_run(engine, run_id, "completed", counts)
+        total.add(stats)
+    print(format_clean_summary(total))
+    if total.pages:
+        print(f"next: pitboard search --site {sites[0]}   (or `pitboard stats`)")
+    else:
+        print("next: nothing was waiting; crawl first: pitboard crawl SITE")
+    return 1 if total.failed else 0

@@ -17,6 +17,7 @@ from dataclasses import asdict
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
+from flows.cli.arguments import check_sites
 from flows.cli.common import CommandError, UsageError, open_engine
 
 if TYPE_CHECKING:
@@ -81,7 +82,9 @@ def register(sub: Subparsers) -> None:
     p.set_defaults(func=cmd_search)
 
     p = sub.add_parser("show", help="one article with its metadata, copies, URLs and versions")
-    p.add_argument("article_id", type=int, metavar="ID")
+    p.add_argument(
+        "article_id", type=int, metavar="ID", help="an article's id (the first column of search)"
+    )
     p.set_defaults(func=cmd_show)
 
     p = sub.add_parser("stats", help="counts per site, kind, language and month; last crawls")
@@ -91,6 +94,8 @@ def register(sub: Subparsers) -> None:
 def cmd_search(args: argparse.Namespace) -> int:
     from etl.store.search import SearchFilters, UnknownEntity, resolve_entity, search
 
+    if args.site:
+        check_sites([args.site])
     try:
         series = tuple(resolve_entity("series", name) for name in args.series)
         classes = tuple(resolve_entity("classes", name) for name in args.classes)
@@ -266,8 +271,8 @@ def _table(title: str, header: Sequence[str], rows: Iterable[Sequence[object]]) 
 def format_stats(s: Stats) -> str:
     """The counts as small aligned tables."""
     lines = [
-        f"articles: {s.total} stored, {s.stories} stories, {s.duplicates} duplicates "
-        "(republished copies)",
+        f"articles: {s.total} stored: {s.stories} stories, {s.duplicates} republished copies "
+        "(duplicate_of set; a run's duplicates also count exact copies, stored once)",
         "",
     ]
     for title, key, pairs in (

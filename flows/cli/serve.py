@@ -7,7 +7,8 @@ import os
 from typing import TYPE_CHECKING
 
 from etl.store.settings import DATABASE_URL_ENV, SITES_ENV, load_settings
-from flows.cli.common import UsageError, log, prefect_defaults, require_known_sites
+from flows.cli.arguments import check_bound, check_sites, parse_base_urls, positive_int
+from flows.cli.common import UsageError, log, prefect_defaults
 
 if TYPE_CHECKING:
     from flows.cli.common import Subparsers
@@ -43,19 +44,10 @@ def register(sub: Subparsers) -> None:
         metavar="SITE=URL",
         help="where a site is served (needed for the sample sites; repeatable)",
     )
-    p.add_argument("--max-pages", type=int, default=None, help="stop each crawl after N pages")
+    p.add_argument(
+        "--max-pages", type=positive_int, default=None, help="store at most N pages per crawl"
+    )
     p.set_defaults(func=cmd_serve)
-
-
-def parse_base_urls(pairs: list[str] | None) -> dict[str, str]:
-    """``["sample-en=http://127.0.0.1:8001", ...]`` as a mapping; UsageError names a bad pair."""
-    base_urls: dict[str, str] = {}
-    for pair in pairs or []:
-        site, sep, url = pair.partition("=")
-        if not sep or not site or not url:
-            raise UsageError(f"--base-url expects SITE=URL, got {pair!r}")
-        base_urls[site] = url
-    return base_urls
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -64,16 +56,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if settings.prefect_api_url is None:
         raise UsageError(NO_SERVER_MESSAGE)
     prefect_defaults()
-    from crawler.registry import all_sites
     from flows.deployments import serve_deployments
 
     sites = args.sites or list(settings.sites)
-    base_urls = parse_base_urls(args.base_url)
-    require_known_sites([*sites, *base_urls])
-    known = all_sites()
-    unbound = [s for s in sites if known[s].base_url is None and s not in base_urls]
-    if unbound:
-        raise UsageError(f"give the address of {', '.join(unbound)} with --base-url SITE=URL")
+    check_sites(sites)
+    base_urls = parse_base_urls(args.base_url, sites)
+    check_sites(list(base_urls))
+    check_bound(sites, base_urls)
     if args.database_url:
         # Through the environment, which the flow runs inherit, rather than the deployments'
         # parameters, which the Prefect UI shows with the password in them.

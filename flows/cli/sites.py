@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING
 
-from flows.cli.common import CommandError, UsageError, require_known_sites
+from flows.cli.arguments import check_bound, check_sites, positive_int
+from flows.cli.common import CommandError, UsageError
 
 if TYPE_CHECKING:
     from flows.cli.common import Subparsers
@@ -26,7 +27,7 @@ def register(sub: Subparsers) -> None:
         "check", help="fetch a few pages as a crawl would and show what cleaning makes of them"
     )
     check.add_argument("name", metavar="NAME", help="a site (see `pitboard sites`)")
-    check.add_argument("--pages", type=int, default=10, help="how many pages (10)")
+    check.add_argument("--pages", type=positive_int, default=10, help="how many pages (10)")
     check.add_argument("--base-url", help="the address of a sample site (http://127.0.0.1:PORT)")
     check.set_defaults(func=cmd_sites_check)
 
@@ -52,15 +53,11 @@ def cmd_sites_add(args: argparse.Namespace) -> int:
 
 
 def cmd_sites_check(args: argparse.Namespace) -> int:
-    from crawler.registry import get_site
     from flows.site_check import check_site, format_checked
     from flows.spider_process import SpiderFailed
 
-    require_known_sites([args.name])
-    if args.pages < 1:
-        raise UsageError("--pages must be at least 1")
-    if get_site(args.name).base_url is None and not args.base_url:
-        raise UsageError(f"give the address of {args.name} with --base-url http://HOST:PORT")
+    check_sites([args.name])
+    check_bound([args.name], {args.name: args.base_url} if args.base_url else {})
     try:
         pages = check_site(args.name, args.pages, base_url=args.base_url)
     except SpiderFailed as exc:

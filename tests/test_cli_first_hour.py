@@ -1,0 +1,190 @@
+"""A new user's first hour, through the real ``pitboard`` command (a child process each time).
+
+Every mistake is one line on stderr saying what to fix, exit code 2, no traceback; every piece of
+work ends with one line saying what it did and one naming the next command.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from importlib.metadata import version
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.engine import Engine
+
+from etl.store.models import ArticleRow, CrawlRunRow, RawPageRow
+from etl.store.scratch import scratch_database
+from samplesite.server import ServedSites
+
+ROOT = Path(__file__).resolve().parent.parent
+# Nothing listens there: a command that refuses its arguments must do so before any work.
+NO_DATABASE = "postgresql+psycopg2://nobody@127.0.0.1:9/none"
+
+
+def pitboard(
+    *args: str, database_url: str = NO_DATABASE, timeout: float = 300
+) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PITBOARD_DATABASE")}
+    env["PITBOARD_DATABASE_URL"] = database_url
+    return subprocess.run(
+        [sys.executable, "-m", "flows.cli", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+def assert_refused(result: subprocess.CompletedProcess[str], *wanted: str) -> None:
+    """Exit code 2, one line on stderr holding every ``wanted`` text, no traceback."""
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr, result.stderr
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, result.stderr
+    for text in wanted:
+        assert text in lines[0], lines[0]
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("crawl", "nosuchsite"),
+        ("search", "--site", "nosuchsite", "Toyota"),
+        ("clean", "--site", "nosuchsite"),
+        ("run", "nosuchsite"),
+        ("sites", "check", "nosuchsite"),
+    ],
+    ids=lambda args: " ".join(args[:1]),
+)
+def test_an_unknown_site_is_refused_with_the_valid_names(args: tuple[str, ...]) -> None:
+    assert_refused(pitboard(*args), "unknown site: nosuchsite", "sample-en", "fiawec")
+
+
+def test_version_names_the_installed_package() -> None:
+    result = pitboard("--version")
+    assert result.returncode == 0
+    assert result.stdout.strip() == f"pitboard {version('pitboard')}"
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("crawl", "fiawec", "--max-pages", "0"),
+        ("crawl", "fiawec", "--max-pages", "-1"),
+        ("run", "fiawec", "--max-pages", "0"),
+        ("serve", "fiawec", "--max-pages", "-1"),
+    ],
+    ids=lambda args: " ".join(args),
+)
+def test_max_pages_below_one_is_refused(args: tuple[str, ...]) -> None:
+    result = pitboard(*args)
+    assert result.returncode == 2
+    assert "--max-pages: must be at least 1" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_a_sample_site_without_an_address_says_to_pass_base_url() -> None:
+    assert_refused(
+        pitboard("crawl", "sample-en"),
+        "--base-url http://127.0.0.1:8001",
+        "pitboard samples serve",
+    )
+    assert_refused(pitboard("run", "sample-en", "sample-fr"), "--base-url sample-fr=")
+
+
+def test_psql_help_is_pitboards() -> None:
+    result = pitboard("psql", "--help")
+    assert result.returncode == 0
+    assert result.stdout.startswith("usage: pitboard psql")
+    assert "psql's own help" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("command", "text"),
+    [
+        ("crawl", "the site to crawl"),
+        ("show", "an article's id"),
+        ("db", "exit code 1 when behind"),
+        ("run", "where the site is served"),
+    ],
+)
+def test_every_argument_has_help(command: str, text: str) -> None:
+    result = pitboard(command, "--help")
+    assert result.returncode == 0
+    assert text in " ".join(result.stdout.split())
+
+
+def test_db_status_exits_1_when_the_schema_is_behind(admin_url: str) -> None:
+    with scratch_database(admin_url, "pitboard_behind", migrate=False) as url:
+        behind = pitboard("db", "status", database_url=url)
+        assert behind.returncode == 1, behind.stderr
+        assert "behind: run `pitboard db upgrade`" in behind.stdout
+        assert pitboard("db", "upgrade", database_url=url).returncode == 0
+        current = pitboard("db", "status", database_url=url)
+        assert current.returncode == 0
+        assert "up to date" in current.stdout
+
+
+def test_crawl_stores_at_most_max_pages_and_records_its_run(
+    database_url: str, engine: Engine, served: ServedSites
+) -> None:
+    base = served.base_url("sample-en")
+    result = pitboard(
+        "crawl", "sample-en", "--base-url", base, "--max-pages", "10", database_url=database_url
+    )
+    assert result.returncode == 0, result.stderr
+    with engine.connect() as conn:
+        stored = conn.scalar(select(func.count()).select_from(RawPageRow))
+        run = conn.execute(select(CrawlRunRow)).one()
+    assert stored == 10
+    assert (run.site, run.status, run.fetched) == ("sample-en", "completed", 10)
+    summary, following = result.stdout.strip().splitlines()[-2:]
+    assert re.match(r"crawled sample-en: 10 pages stored or refreshed \(\d+ responses\)", summary)
+    assert following == "next: pitboard clean --site sample-en"
+    # Scrapy's settings and components dumps are not shown without -v.
+    assert "Overridden settings" not in result.stderr
+    assert "Enabled downloader middlewares" not in result.stderr
+
+
+def test_clean_records_one_run_per_site_that_stats_shows(
+    database_url: str, engine: Engine, served: ServedSites
+) -> None:
+    for site in ("sample-fr", "sample-en"):
+        crawl = pitboard(
+            "crawl", site, "--base-url", served.base_url(site), database_url=database_url
+        )
+        assert crawl.returncode == 0, crawl.stderr
+    result = pitboard("clean", database_url=database_url)
+    assert result.returncode == 0, result.stderr
+    summary, following = result.stdout.strip().splitlines()[-2:]
+    match = re.match(
+        r"cleaned (\d+) pages \(.*\): articles (\d+) new, 0 updated, \d+ unchanged, "
+        r"(\d+) duplicates; 0 failed; [\d.]+s$",
+        summary,
+    )
+    assert match, summary
+    assert following.startswith("next: pitboard search")
+    with engine.connect() as conn:
+        cleans = conn.execute(select(CrawlRunRow).where(CrawlRunRow.cleaned > 0)).all()
+        stored = conn.scalar(select(func.count()).select_from(ArticleRow))
+        copies = conn.scalar(
+            select(func.count()).select_from(ArticleRow).where(ArticleRow.duplicate_of.is_not(None))
+        )
+    assert sorted(run.site for run in cleans) == ["sample-en", "sample-fr"]
+    assert sum(run.new for run in cleans) == int(match.group(2)) == stored
+    assert sum(run.duplicates for run in cleans) == int(match.group(3))
+    # The copies stored with duplicate_of are among the duplicates the runs counted.
+    assert 0 < copies <= int(match.group(3))
+
+    stats = pitboard("stats", database_url=database_url)
+    assert stats.returncode == 0, stats.stderr
+    assert f"{copies} republished copies" in stats.stdout
+    last = {line.split()[0]: line.split() for line in stats.stdout.splitlines()[-2:]}
+    assert set(last) == {"sample-en", "sample-fr"}
+    assert sum(int(row[-2]) for row in last.values()) == int(match.group(3))
