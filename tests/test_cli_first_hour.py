@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import os
 import re
+import signal
+import socket
 import subprocess
 import sys
+import urllib.request
 from importlib.metadata import version
 from pathlib import Path
 
@@ -19,6 +22,7 @@ from sqlalchemy.engine import Engine
 
 from etl.store.models import ArticleRow, CrawlRunRow, RawPageRow
 from etl.store.scratch import scratch_database
+from flows.cli import main
 from samplesite.server import ServedSites
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -188,3 +192,76 @@ def test_clean_records_one_run_per_site_that_stats_shows(
     last = {line.split()[0]: line.split() for line in stats.stdout.splitlines()[-2:]}
     assert set(last) == {"sample-en", "sample-fr"}
     assert sum(int(row[-2]) for row in last.values()) == int(match.group(3))
+
+
+def free_port_pair() -> int:
+    """A port P such that P and P + 1 are both free on 127.0.0.1 just now."""
+    for _ in range(50):
+        with socket.socket() as first:
+            first.bind(("127.0.0.1", 0))
+            port = int(first.getsockname()[1])
+            if port >= 65535:
+                continue
+            with socket.socket() as second:
+                try:
+                    second.bind(("127.0.0.1", port + 1))
+                except OSError:
+                    continue
+        return port
+    raise RuntimeError("no two consecutive free ports")
+
+
+@pytest.mark.network
+def test_samples_serve_keeps_the_sites_on_their_ports_until_stopped(tmp_path: Path) -> None:
+    port = free_port_pair()
+    command = [sys.executable, "-m", "flows.cli", "samples", "serve", "--port", str(port)]
+    with subprocess.Popen(
+        [*command, "--articles", "8"], cwd=ROOT, stdout=subprocess.PIPE, text=True
+    ) as serving:
+        try:
+            assert serving.stdout is not None
+            lines = [serving.stdout.readline() for _ in range(3)]
+            assert lines[0].split() == ["sample-fr", f"http://127.0.0.1:{port}/"]
+            assert lines[1].split() == ["sample-en", f"http://127.0.0.1:{port + 1}/"]
+            assert f"--base-url http://127.0.0.1:{port + 1}" in lines[2]
+            with urllib.request.urlopen(f"http://127.0.0.1:{port + 1}/robots.txt") as answer:
+                assert b"Sitemap:" in answer.read()
+            # A second server on the same ports is refused in one line.
+            assert_refused(pitboard("samples", "serve", "--port", str(port)), f":{port}", "--port")
+        finally:
+            serving.send_signal(signal.SIGINT)
+            serving.wait(timeout=30)
+    assert serving.returncode == 0
+
+
+def test_run_a_sample_site_with_base_url_loads_articles(
+    database_url: str,
+    engine: Engine,
+    served: ServedSites,
+    prefect_harness: None,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    base = served.base_url("sample-en")
+    args = ["--database-url", database_url, "run", "sample-en", "--base-url", base]
+    assert main(args) == 0
+    out = capsys.readouterr().out.strip().splitlines()
+    assert re.match(r"1 site\(s\): \d+ pages fetched, \d+ cleaned; articles [1-9]\d* new", out[-2])
+    assert out[-1].startswith("next: pitboard search --site sample-en")
+    with engine.connect() as conn:
+        assert conn.scalar(select(func.count()).select_from(ArticleRow)) > 0
+
+
+def test_a_second_demo_serves_the_same_urls_and_stores_nothing_twice(
+    database_url: str, engine: Engine, prefect_harness: None
+) -> None:
+    port = free_port_pair()
+    args = ["--database-url", database_url, "demo", "--articles", "8", "--port", str(port)]
+    counts = []
+    for _ in range(2):
+        assert main(args) == 0
+        with engine.connect() as conn:
+            urls = set(conn.scalars(select(RawPageRow.url)))
+            articles = conn.scalar(select(func.count()).select_from(ArticleRow))
+        counts.append((urls, articles))
+    assert counts[0] == counts[1]
+    assert all(f"127.0.0.1:{port}" in url or f"127.0.0.1:{port + 1}" in url for url in urls)
