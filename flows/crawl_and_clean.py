@@ -77,12 +77,10 @@ def prepare_database(database_url: str | None) -> str:
     return url
 
 
-@task(
-    retries=2,
-    retry_delay_seconds=[30, 120],
-    retry_condition_fn=_retry_transient,
-    timeout_seconds=CRAWL_TIMEOUT_SECONDS,
-)
+# No Prefect timeout_seconds: the crawl runs in a worker thread (``submit``), where Prefect's
+# timeout cannot interrupt it (and warns so on every run). run_spider enforces the limit itself,
+# stopping the child process.
+@task(retries=2, retry_delay_seconds=[30, 120], retry_condition_fn=_retry_transient)
 def crawl_site(
     site: str, database_url: str, base_url: str | None = None, max_pages: int | None = None
 ) -> CrawlResult:

@@ -166,7 +166,8 @@ def _run(
     stats_file: Path,
 ) -> SpiderRun:
     command = spider_command(site, base_url=base_url, max_pages=max_pages, settings=settings)
-    log.info("crawling %s: %s", site, shlex.join(command[1:]))
+    log.info("crawling %s", site)
+    log.debug("spider command: %s", shlex.join(command[1:]))
     started = time.monotonic()
     tail: list[str] = []
     with subprocess.Popen(

@@ -7,6 +7,7 @@ work ends with one line saying what it did and one naming the next command.
 from __future__ import annotations
 
 import os
+import pty
 import re
 import signal
 import socket
@@ -31,9 +32,15 @@ NO_DATABASE = "postgresql+psycopg2://nobody@127.0.0.1:9/none"
 
 
 def pitboard(
-    *args: str, database_url: str = NO_DATABASE, timeout: float = 300
+    *args: str,
+    database_url: str = NO_DATABASE,
+    env: dict[str, str] | None = None,
+    timeout: float = 300,
 ) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PITBOARD_DATABASE")}
+    """``pitboard ARGS`` in a child process, with its output."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PITBOARD_DATABASE")} | (
+        env or {}
+    )
     env["PITBOARD_DATABASE_URL"] = database_url
     return subprocess.run(
         [sys.executable, "-m", "flows.cli", *args],
@@ -234,21 +241,63 @@ def test_samples_serve_keeps_the_sites_on_their_ports_until_stopped(tmp_path: Pa
     assert serving.returncode == 0
 
 
-def test_run_a_sample_site_with_base_url_loads_articles(
-    database_url: str,
-    engine: Engine,
-    served: ServedSites,
-    prefect_harness: None,
-    capsys: pytest.CaptureFixture[str],
+@pytest.mark.prefect  # the command's own temporary Prefect server
+def test_run_a_sample_site_with_base_url_loads_articles_and_logs_quietly(
+    database_url: str, engine: Engine, served: ServedSites, tmp_path: Path
 ) -> None:
     base = served.base_url("sample-en")
-    args = ["--database-url", database_url, "run", "sample-en", "--base-url", base]
-    assert main(args) == 0
-    out = capsys.readouterr().out.strip().splitlines()
+    result = pitboard(
+        "run",
+        "sample-en",
+        "--base-url",
+        base,
+        database_url=database_url,
+        env={"PREFECT_HOME": str(tmp_path / "prefect")},
+    )
+    assert result.returncode == 0, result.stderr
+    out = result.stdout.strip().splitlines()
     assert re.match(r"1 site\(s\): \d+ pages fetched, \d+ cleaned; articles [1-9]\d* new", out[-2])
     assert out[-1].startswith("next: pitboard search --site sample-en")
     with engine.connect() as conn:
         assert conn.scalar(select(func.count()).select_from(ArticleRow)) > 0
+    # What a person reads: no Scrapy dumps, no Prefect timeout warning, no telemetry error.
+    for noise in ("Overridden settings", "worker thread", "telemetry", "LOG_FORMAT", "Traceback"):
+        assert noise not in result.stderr, noise
+
+
+@pytest.mark.network
+def test_progress_is_drawn_on_a_terminal_and_not_in_a_pipe(
+    database_url: str, served: ServedSites
+) -> None:
+    base = served.base_url("sample-en")
+    args = ("crawl", "sample-en", "--base-url", base, "--max-pages", "30")
+    piped = pitboard(*args, database_url=database_url)
+    assert piped.returncode == 0, piped.stderr
+    assert "pages/s" not in piped.stderr + piped.stdout
+    # The same command with stderr on a pseudo-terminal draws the display there.
+    leader, follower = pty.openpty()
+    env = {**os.environ, "PITBOARD_DATABASE_URL": database_url, "COLUMNS": "120"}
+    with subprocess.Popen(
+        [sys.executable, "-m", "flows.cli", *args],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=follower,
+        text=True,
+    ) as process:
+        os.close(follower)
+        drawn = b""
+        while True:
+            try:
+                chunk = os.read(leader, 65536)
+            except OSError:  # the child closed its end
+                break
+            if not chunk:
+                break
+            drawn += chunk
+        assert process.wait(timeout=300) == 0
+    os.close(leader)
+    assert b"crawling sample-en" in drawn and b"pages/s" in drawn
 
 
 def test_a_second_demo_serves_the_same_urls_and_stores_nothing_twice(

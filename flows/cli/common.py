@@ -57,6 +57,8 @@ def prefect_defaults() -> None:
     """Set defaults for Prefect's own settings; call before Prefect is first imported."""
     # No internet on many servers: Prefect's telemetry would log an error on every start.
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    # The same for the client's own usage events (Prefect's documented opt-out).
+    os.environ.setdefault("DO_NOT_TRACK", "1")
     # The temporary server's first start migrates its database: on a busy two-core machine
     # that takes longer than Prefect's 20 s default, and the run would fail before it began.
     os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")

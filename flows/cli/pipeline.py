@@ -8,11 +8,15 @@ runs in ``crawl_runs`` as the flow does, so ``pitboard stats`` sees every run.
 from __future__ import annotations
 
 import argparse
+import logging
+import re
 import sys
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
+from flows.cli import progress
 from flows.cli.arguments import (
     check_bound,
     check_sites,
@@ -25,6 +29,7 @@ from flows.cli.common import CommandError, UsageError, log, open_engine, prefect
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
 
+    from etl.clean_stored import CleanRunStats
     from flows.cli.common import Subparsers
     from flows.spider_process import LogLine
 
@@ -32,6 +37,8 @@ BASE_URL_HELP = (
     "where the site is served: URL, or SITE=URL when naming several sites (repeatable); "
     "needed for the sample sites (`pitboard samples serve`)"
 )
+# The raw-page pipeline's line after each batch it stored (crawler/pipelines.py).
+SAVED = re.compile(r"pitboard: saved (\d+) raw pages")
 MAX_PAGES_HELP = "store at most N pages per site (N >= 1; default: no limit)"
 
 
@@ -124,21 +131,29 @@ def cmd_crawl(args: argparse.Namespace) -> int:
     engine = open_engine(args)
     url = engine.url.render_as_string(hide_password=False)
     shown: set[str] = set()
+    saved = 0
+    bar = progress.wanted()
 
-    def show(line: LogLine) -> None:
-        if args.verbose or line.level >= 40 or is_progress_line(line):  # 40: ERROR
+    def show(line: LogLine, update: Callable[[int], None]) -> None:
+        nonlocal saved
+        if line.logger == "crawler.pipelines" and (found := SAVED.search(line.text)):
+            saved += int(found.group(1))
+            update(saved)
+        # On a terminal the progress display replaces the spider's progress lines.
+        if args.verbose or line.level >= logging.ERROR or (is_progress_line(line) and not bar):
             shown.add(line.text)
             print(line.text, file=sys.stderr)
 
     run_id, started = _start_run(engine, args.site), datetime.now(UTC)
     try:
-        run = run_spider(
-            args.site,
-            database_url=url,
-            base_url=base_urls.get(args.site),
-            max_pages=args.max_pages,
-            on_line=show,
-        )
+        with progress.progress(f"crawling {args.site}", args.max_pages) as update:
+            run = run_spider(
+                args.site,
+                database_url=url,
+                base_url=base_urls.get(args.site),
+                max_pages=args.max_pages,
+                on_line=lambda line: show(line, update),
+            )
     except SpiderFailed as exc:
         headline, *tail = str(exc).splitlines()
         fetched = {"fetched": _fetched(engine, args.site, started)}
@@ -175,11 +190,18 @@ def _finish_run(
         finish_run(conn, run_id, status, counts, error)
 
 
+def _cleaned(site: str, stats: CleanRunStats, update: Callable[[int], None]) -> None:
+    """One loaded batch: the progress display on a terminal, else a log line."""
+    update(stats.pages)
+    if not progress.wanted():
+        log.info("%s: cleaned %d pages, %d new articles", site, stats.pages, stats.load.new)
+
+
 def cmd_clean(args: argparse.Namespace) -> int:
     if args.site:
         check_sites(args.site)
     from etl.clean_stored import CleanRunStats, clean_stored_pages
-    from etl.store.raw_pages import sites_to_clean
+    from etl.store.raw_pages import count_pages_to_clean, sites_to_clean
     from flows.report import duplicates_found, format_clean_summary
 
     engine = open_engine(args)
@@ -188,16 +210,17 @@ def cmd_clean(args: argparse.Namespace) -> int:
     total = CleanRunStats()
     for site in sites:
         run_id = _start_run(engine, site)
+        with engine.connect() as conn:
+            waiting = None if args.all else count_pages_to_clean(conn, [site])
         try:
-            stats = clean_stored_pages(
-                engine,
-                [site],
-                everything=args.all,
-                workers=args.workers,
-                progress=lambda s, site=site: log.info(
-                    "%s: cleaned %d pages, %d new articles", site, s.pages, s.load.new
-                ),
-            )
+            with progress.progress(f"cleaning {site}", waiting) as update:
+                stats = clean_stored_pages(
+                    engine,
+                    [site],
+                    everything=args.all,
+                    workers=args.workers,
+                    progress=lambda s, site=site, update=update: _cleaned(site, s, update),
+                )
         except BaseException as exc:
             _finish_run(engine, run_id, "failed", {}, f"{type(exc).__name__}: {exc}")
             raise
