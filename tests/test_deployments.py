@@ -266,3 +266,83 @@ def test_every_variable_the_compose_file_uses_is_in_the_env_example() -> None:
     used = set(re.findall(r"(?<!\$)\$\{([A-Z_]+)", COMPOSE_FILE.read_text()))
     assert used
     assert used <= defined
+
+
+PREFECT_YAML = ROOT / "prefect.yaml"
+
+
+def prefect(
+    env: dict[str, str], *args: str, timeout: float = 180
+) -> subprocess.CompletedProcess[str]:
+    """The ``prefect`` command line, from the repository root; fails the test when it fails."""
+    result = subprocess.run(
+        [sys.executable, "-m", "prefect", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+    assert result.returncode == 0, f"prefect {' '.join(args)}:\n{result.stdout}\n{result.stderr}"
+    return result
+
+
+def test_prefect_yaml_has_the_deployments_and_schedules_of_serve() -> None:
+    declared = yaml.safe_load(PREFECT_YAML.read_text())["deployments"]
+    crons = {d["name"]: [s["cron"] for s in d.get("schedules", [])] for d in declared}
+    served = {d.name: [s.schedule.cron for s in d.schedules] for d in build_deployments()}
+    assert {name: crons[name] for name in served} == served
+    assert {d["work_pool"]["name"] for d in declared} == {"pitboard"}
+    for deployment in declared:
+        site_parameters = deployment["parameters"].get("sites", [])
+        assert deployment["concurrency_limit"] == 1
+        assert "database_url" not in deployment["parameters"]  # the UI would show it
+        if deployment["name"].startswith("crawl-"):
+            assert site_parameters == [deployment["name"].removeprefix("crawl-")]
+    # Besides serve's, only the unscheduled crawls of the sample sites.
+    assert set(crons) - set(served) == {"crawl-sample-fr", "crawl-sample-en"}
+    assert crons["crawl-sample-en"] == crons["crawl-sample-fr"] == []
+
+
+@pytest.mark.prefect  # a Prefect server of its own (prefect_env), not prefect_harness
+def test_prefect_deploy_and_a_worker_run_a_crawl_that_loads_articles(
+    prefect_env: dict[str, str],
+    database_url: str,
+    engine: Engine,
+    served: ServedSites,
+    tmp_path: Path,
+) -> None:
+    env = prefect_env | {"PITBOARD_DATABASE_URL": database_url}
+    prefect(env, "work-pool", "create", "pitboard", "--type", "process")
+    prefect(env, "--no-prompt", "deploy", "--all")
+    deployments = api_call(env["PREFECT_API_URL"], "/deployments/filter", {}) or []
+    assert {d["name"] for d in deployments} == {
+        d["name"] for d in yaml.safe_load(PREFECT_YAML.read_text())["deployments"]
+    }
+    parameters = json.dumps({"base_urls": {"sample-en": served.base_url("sample-en")}})
+    worker = [sys.executable, "-m", "prefect", "worker", "start", "--pool", "pitboard"]
+    completed_filter = {"flow_runs": {"state": {"type": {"any_": ["COMPLETED"]}}}}
+    with running(worker, env, tmp_path / "worker.log") as working:
+        prefect(
+            env,
+            "deployment",
+            "run",
+            "crawl_and_clean/crawl-sample-en",
+            "--params",
+            parameters,
+        )
+        wait_for(
+            lambda: (
+                (api_call(env["PREFECT_API_URL"], "/flow_runs/count", completed_filter) or 0) >= 1
+            ),
+            FIRST_RUN_SECONDS,
+            "the deployment's run completed",
+            working,
+        )
+    with engine.connect() as conn:
+        articles = conn.scalar(select(func.count()).select_from(ArticleRow))
+        statuses = set(
+            conn.scalars(select(CrawlRunRow.status).where(CrawlRunRow.site == "sample-en"))
+        )
+    assert statuses == {"completed"}
+    assert articles and articles > 0
