@@ -36,6 +36,18 @@ NAMING_CONVENTION = {
 }
 
 
+# Comments of the columns revision 0008 documented (the others are written beside each column).
+COMMENTS = {
+    "raw_pages.id": "Row id (articles.raw_page_id points here).",
+    "articles.id": "Article id, as `pitboard show ID` takes it.",
+    "articles.raw_page_id": "The raw page the current text was cleaned from (NULL once deleted).",
+    "articles.image": "The article's main image URL (og:image, JSON-LD), if any.",
+    "article_versions.id": "Row id.",
+    "listing_teasers.id": "Row id.",
+    "crawl_runs.id": "Run id.",
+}
+
+
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
@@ -48,7 +60,7 @@ class RawPageRow(Base):
 
     __tablename__ = "raw_pages"
 
-    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, comment=COMMENTS["raw_pages.id"])
     site: Mapped[str] = mapped_column(String(64), comment="The site name (see `pitboard sites`).")
     url: Mapped[str] = mapped_column(Text, comment="The URL requested.")
     final_url: Mapped[str] = mapped_column(Text, comment="The URL answered, after redirects.")
@@ -91,14 +103,16 @@ class ArticleRow(Base):
 
     __tablename__ = "articles"
 
-    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, comment=COMMENTS["articles.id"])
     site: Mapped[str] = mapped_column(
         String(64), index=True, comment="The site name (see `pitboard sites`)."
     )
     url: Mapped[str] = mapped_column(
         Text, unique=True, comment="The story's normalised URL, unique."
     )
-    raw_page_id: Mapped[int | None] = mapped_column(ForeignKey("raw_pages.id", ondelete="SET NULL"))
+    raw_page_id: Mapped[int | None] = mapped_column(
+        ForeignKey("raw_pages.id", ondelete="SET NULL"), comment=COMMENTS["articles.raw_page_id"]
+    )
     kind: Mapped[str] = mapped_column(
         String(16), comment="article or gallery (a gallery's text is its captions)."
     )
@@ -117,7 +131,7 @@ class ArticleRow(Base):
     language: Mapped[str | None] = mapped_column(
         String(8), comment="ISO 639-1 language of the text: fr or en."
     )
-    image: Mapped[str | None] = mapped_column(Text)
+    image: Mapped[str | None] = mapped_column(Text, comment=COMMENTS["articles.image"])
     tags: Mapped[list[str]] = mapped_column(
         ARRAY(Text), default=list, comment="Tags or keywords given by the site."
     )
@@ -223,7 +237,9 @@ class ArticleVersionRow(Base):
 
     __tablename__ = "article_versions"
 
-    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    id: Mapped[int] = mapped_column(
+        BigInteger, primary_key=True, comment=COMMENTS["article_versions.id"]
+    )
     article_id: Mapped[int] = mapped_column(
         ForeignKey("articles.id", ondelete="CASCADE"),
         index=True,
@@ -251,7 +267,9 @@ class ListingTeaserRow(Base):
 
     __tablename__ = "listing_teasers"
 
-    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    id: Mapped[int] = mapped_column(
+        BigInteger, primary_key=True, comment=COMMENTS["listing_teasers.id"]
+    )
     site: Mapped[str] = mapped_column(String(64), comment="The site of the listing page.")
     listing_url: Mapped[str] = mapped_column(
         Text, comment="The normalised URL of the listing (index, tag, category) page."
@@ -282,7 +300,7 @@ class CrawlRunRow(Base):
     __tablename__ = "crawl_runs"
     __table_args__ = ({"comment": "One crawl-and-clean run of one site and what it found."},)
 
-    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, comment=COMMENTS["crawl_runs.id"])
     site: Mapped[str] = mapped_column(String(64), index=True, comment="The site crawled.")
     flow_run_id: Mapped[str | None] = mapped_column(
         String(64), comment="The Prefect flow run, when the run came from a flow."
