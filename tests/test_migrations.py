@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
@@ -51,3 +56,16 @@ def test_every_table_view_and_column_has_a_comment(database_url: str) -> None:
         )
     engine.dispose()
     assert missing == []
+
+
+def test_alembic_runs_from_the_repository_root(database_url: str) -> None:
+    """`alembic upgrade head` / `alembic current`, as the README says, on PITBOARD_DATABASE_URL."""
+    env = {**os.environ, "PITBOARD_DATABASE_URL": database_url}
+    alembic = [sys.executable, "-m", "alembic"]
+    root = Path(__file__).resolve().parent.parent
+    for arguments in (["upgrade", "head"], ["current"]):
+        result = subprocess.run(
+            [*alembic, *arguments], cwd=root, env=env, capture_output=True, text=True, timeout=120
+        )
+        assert result.returncode == 0, result.stderr
+    assert result.stdout.split()[0] == head_revision()
