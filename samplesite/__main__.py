@@ -1,4 +1,8 @@
-"""``python -m samplesite --articles 50``: serve the sample sites until Ctrl-C."""
+"""``python -m samplesite --articles 50 [--port N]``: serve the sample sites until Ctrl-C.
+
+For people, ``pitboard samples serve`` serves the demo's sites on the demo's ports; this entry
+point is the generator's own, with its seed and edition.
+"""
 
 from __future__ import annotations
 
@@ -15,8 +19,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--articles", type=int, default=200, help="native articles per site")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--edition", type=int, default=1, choices=(1, 2))
+    parser.add_argument(
+        "--port",
+        type=int,
+        default=None,
+        help="sample-fr's port, sample-en the next (default: free)",
+    )
     args = parser.parse_args(argv)
-    with serve_sample_sites(articles=args.articles, seed=args.seed) as served:
+    with serve_sample_sites(articles=args.articles, seed=args.seed, port=args.port) as served:
         served.set_edition(args.edition)
         for name, site in served.sites.items():
             print(f"{name:10} {site.style.title:16} {site.base_url}/")
