@@ -16,7 +16,6 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from flows.cli import progress
 from flows.cli.arguments import (
     check_bound,
     check_sites,
@@ -25,6 +24,7 @@ from flows.cli.arguments import (
     positive_int,
 )
 from flows.cli.common import CommandError, UsageError, log, open_engine, prefect_defaults
+from flows.cli.progress import on_terminal, progress_display
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
@@ -132,7 +132,7 @@ def cmd_crawl(args: argparse.Namespace) -> int:
     url = engine.url.render_as_string(hide_password=False)
     shown: set[str] = set()
     saved = 0
-    bar = progress.wanted()
+    bar = on_terminal()
 
     def show(line: LogLine, update: Callable[[int], None]) -> None:
         nonlocal saved
@@ -146,7 +146,7 @@ def cmd_crawl(args: argparse.Namespace) -> int:
 
     run_id, started = _start_run(engine, args.site), datetime.now(UTC)
     try:
-        with progress.progress(f"crawling {args.site}", args.max_pages) as update:
+        with progress_display(f"crawling {args.site}", args.max_pages) as update:
             run = run_spider(
                 args.site,
                 database_url=url,
@@ -193,7 +193,7 @@ def _finish_run(
 def _cleaned(site: str, stats: CleanRunStats, update: Callable[[int], None]) -> None:
     """One loaded batch: the progress display on a terminal, else a log line."""
     update(stats.pages)
-    if not progress.wanted():
+    if not on_terminal():
         log.info("%s: cleaned %d pages, %d new articles", site, stats.pages, stats.load.new)
 
 
@@ -213,7 +213,7 @@ def cmd_clean(args: argparse.Namespace) -> int:
         with engine.connect() as conn:
             waiting = None if args.all else count_pages_to_clean(conn, [site])
         try:
-            with progress.progress(f"cleaning {site}", waiting) as update:
+            with progress_display(f"cleaning {site}", waiting) as update:
                 stats = clean_stored_pages(
                     engine,
                     [site],

@@ -13,15 +13,15 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 
-def wanted() -> bool:
+def on_terminal() -> bool:
     """Whether a person is watching: stderr is a terminal."""
     return sys.stderr.isatty()
 
 
 @contextmanager
-def progress(description: str, total: int | None = None) -> Iterator[Callable[[int], None]]:
+def progress_display(description: str, total: int | None = None) -> Iterator[Callable[[int], None]]:
     """Yield ``update(done)``, which redraws the display with ``done`` pages of ``total``."""
-    if not wanted():
+    if not on_terminal():
         yield lambda done: None
         return
     from rich.console import Console
