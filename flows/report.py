@@ -67,10 +67,11 @@ def format_clean_summary(stats: CleanRunStats) -> str:
 def format_crawl_summary(
     site: str, stored: int, responses: int, errors: int, seconds: float
 ) -> str:
-    """One line saying what a crawl did: pages stored (or refreshed), failures, time."""
+    """One line saying what a crawl did: pages stored (or refreshed), download errors (its
+    failures: a page that could not be fetched after its retries), time."""
     return (
         f"crawled {site}: {stored} pages stored or refreshed ({responses} responses), "
-        f"{errors} failed; {format_seconds(seconds)}"
+        f"{errors} download errors; {format_seconds(seconds)}"
     )
 
 

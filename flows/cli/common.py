@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, TypeAlias
 
 if TYPE_CHECKING:
@@ -38,6 +39,16 @@ class UsageError(CommandError):
     """
 
     exit_code = 2
+
+
+def require_known_sites(names: Sequence[str]) -> None:
+    """UsageError naming those of ``names`` that are not sites Pitboard knows."""
+    from crawler.registry import all_sites
+
+    known = all_sites()
+    unknown = [name for name in names if name not in known]
+    if unknown:
+        raise UsageError(f"unknown site(s): {', '.join(unknown)} (see `pitboard sites`)")
 
 
 def open_engine(args: argparse.Namespace) -> Engine:

@@ -221,7 +221,7 @@ def cmd_clean(args: argparse.Namespace) -> int:
                     workers=args.workers,
                     progress=lambda s, site=site, update=update: _cleaned(site, s, update),
                 )
-        except BaseException as exc:
+        except Exception as exc:  # recorded, then reported by main as any other failure
             _finish_run(engine, run_id, "failed", {}, f"{type(exc).__name__}: {exc}")
             raise
         counts = {
