@@ -295,7 +295,8 @@ def test_show_links_a_copy_to_its_original(db: Connection) -> None:
 
 def test_cli_show_of_a_missing_id(capsys, loaded_url: str) -> None:
     code, _, err = run_cli(capsys, loaded_url, "show", "999999")
-    assert code == 1 and "no article with id 999999" in err
+    # An unknown id is the user's mistake, like an unknown site: exit code 2.
+    assert code == 2 and "no article with id 999999" in err
 
 
 def test_stats_count_what_is_stored(db: Connection) -> None:

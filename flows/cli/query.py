@@ -18,7 +18,7 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from flows.cli.arguments import check_sites
-from flows.cli.common import CommandError, UsageError, open_engine
+from flows.cli.common import UsageError, open_engine
 
 if TYPE_CHECKING:
     from etl.store.search import ArticleDetail, SearchHit, Stats
@@ -190,7 +190,9 @@ def cmd_show(args: argparse.Namespace) -> int:
     with open_engine(args).connect() as conn:
         detail = show(conn, args.article_id)
     if detail is None:
-        raise CommandError(f"no article with id {args.article_id}")
+        raise UsageError(
+            f"no article with id {args.article_id} (`pitboard search` lists ids, first column)"
+        )
     print(format_detail(detail))
     return 0
 
