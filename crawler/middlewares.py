@@ -26,7 +26,7 @@ from scrapy.exceptions import IgnoreRequest
 from scrapy.http import HtmlResponse, Response
 from scrapy.utils.misc import load_object
 
-from etl.dedup.urls import url_identity
+from etl.dedup.urls import canonical_url, url_identity
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -44,7 +44,9 @@ class UrlIdentityFingerprinter:
         return cls()
 
     def fingerprint(self, request: Request) -> bytes:
-        key = f"{request.method} {url_identity(request.url)}".encode()
+        # A URL without an identity (a redirect to a bad port, say) is refused downstream by
+        # OnSiteOnlyMiddleware; it is fingerprinted as spelled.
+        key = f"{request.method} {url_identity(request.url) or request.url}".encode()
         return hashlib.sha1(key + b"\n" + (request.body or b"")).digest()
 
 
@@ -69,6 +71,9 @@ class OnSiteOnlyMiddleware:
 
     def process_request(self, request: Request) -> None:
         site = _site_of(self.crawler)
+        if canonical_url(request.url) is None:  # a redirect's Location is hostile input too
+            self.crawler.stats.inc_value("pitboard/invalid_urls")
+            raise IgnoreRequest(f"not a valid URL: {request.url}")
         if site is None or site.is_on_site(request.url):
             return
         if urlsplit(request.url).path == "/robots.txt":
@@ -125,7 +130,9 @@ class RawPagesStore:
             if etag or modified:
                 # Validators belong to the URL that answered: for a page stored under a
                 # redirecting URL, that is the final URL (the redirect itself is re-read).
-                known[url_identity(final_url or url)] = KnownPage(url, etag, modified, fetched_at)
+                identity = url_identity(final_url or url)
+                if identity is not None:
+                    known[identity] = KnownPage(url, etag, modified, fetched_at)
         return known
 
     def stored_page(self, url: str) -> tuple[dict[str, str], bytes] | None:
@@ -180,7 +187,8 @@ class ConditionalRequestMiddleware:
     def process_request(self, request: Request) -> None:
         if not self.known or not request.meta.get("pitboard_page"):
             return  # robots.txt, sitemaps and feeds are not stored, hence never revalidated
-        page = self.known.get(url_identity(request.url))
+        identity = url_identity(request.url)
+        page = self.known.get(identity) if identity is not None else None
         if page is None:
             return
         if page.etag:

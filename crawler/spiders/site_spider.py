@@ -29,7 +29,7 @@ from scrapy.http import Response, TextResponse
 from scrapy.selector import Selector
 from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.gz import gunzip, gzip_magic_number
-from scrapy.utils.sitemap import Sitemap, sitemap_urls_from_robots
+from scrapy.utils.sitemap import Sitemap
 from twisted.python.failure import Failure
 
 from crawler.items import RawPage
@@ -62,6 +62,14 @@ def response_headers(response: Response) -> dict[str, str]:
         key.decode("latin-1"): ", ".join(v.decode("latin-1") for v in values)
         for key, values in response.headers.items()
     }
+
+
+def robots_sitemap_lines(body: bytes) -> Iterator[str]:
+    """The values of a robots.txt's ``Sitemap:`` lines, as written (any case, any spacing)."""
+    for line in body.decode("utf-8", errors="ignore").splitlines():
+        name, _, value = line.strip().partition(":")
+        if name.strip().lower() == "sitemap" and value.strip():
+            yield value.strip()
 
 
 def parse_lastmod(value: str | None) -> datetime | None:
@@ -137,7 +145,7 @@ class SiteSpider(Spider):
         requests += [self.sitemap_request(site.absolute(p)) for p in site.sitemap_paths]
         requests += [
             Request(
-                canonical_url(site.absolute(p)),
+                self.site_url(site.absolute(p)),
                 callback=self.parse_feed,
                 errback=self.on_error,
                 priority=DISCOVERY_PRIORITY,
@@ -149,7 +157,7 @@ class SiteSpider(Spider):
 
     def sitemap_request(self, url: str) -> Request:
         return Request(
-            canonical_url(url),
+            self.site_url(url),
             callback=self.parse_sitemap,
             errback=self.on_error,
             priority=DISCOVERY_PRIORITY,
@@ -158,14 +166,32 @@ class SiteSpider(Spider):
     def page_request(self, url: str) -> Request:
         """A request for a page to store (an article gets lower priority than a listing, so
         discovery runs ahead of fetching)."""
+        url = self.site_url(url)
         priority = ARTICLE_PRIORITY if self.site.is_article(url) else LISTING_PRIORITY
         return Request(
-            canonical_url(url),
+            url,
             callback=self.parse_page,
             errback=self.on_error,
             priority=priority,
             meta={"handle_httpstatus_list": ERROR_STATUSES, "pitboard_page": True},
         )
+
+    def site_url(self, url: str) -> str:
+        """A URL of the site's own description (start pages, feeds) or one the spider judged
+        already, canonical; a described URL that cannot be parsed is a configuration error."""
+        canonical = canonical_url(url)
+        if canonical is None:
+            raise ValueError(f"{self.name}: not a URL: {url!r}")
+        return canonical
+
+    def linked_url(self, url: str) -> str | None:
+        """A URL found in a page, sitemap or feed, canonical; None (dropped, counted as
+        ``pitboard/invalid_urls``) when it cannot be parsed: a hostile link never stops a crawl."""
+        canonical = canonical_url(url)
+        if canonical is None:
+            self.crawler.stats.inc_value("pitboard/invalid_urls")
+            log.debug("unparsable link dropped: %r", url)
+        return canonical
 
     def follow(self, url: str) -> Request | None:
         """A page request for a discovered link, or None when the site does not want it (or
@@ -173,12 +199,10 @@ class SiteSpider(Spider):
         if url in self.judged:
             return None
         self.judged.add(url)
-        try:
-            url = canonical_url(url)  # judged without tracking parameters or fragment
-            identity = identity_of_canonical(url)
-        except ValueError:
-            log.debug("unparsable link ignored: %r", url)
+        url = self.linked_url(url)  # judged without tracking parameters or fragment
+        if url is None:
             return None
+        identity = identity_of_canonical(url)
         # Scrapy's duplicate filter would drop a repeat too, but only after the request went
         # through every spider middleware: most links on a page were seen before.
         if identity in self.followed or identity in self.unchanged:
@@ -191,8 +215,13 @@ class SiteSpider(Spider):
     # --- callbacks --------------------------------------------------------------------------
 
     def parse_robots(self, response: Response) -> Iterator[Request]:
-        for url in sitemap_urls_from_robots(response.body, base_url=response.url):
-            if self.site.is_on_site(url):
+        for link in robots_sitemap_lines(response.body):
+            try:
+                joined = response.urljoin(link)
+            except ValueError:  # Scrapy's sitemap_urls_from_robots raises here: read them here
+                joined = link
+            url = self.linked_url(joined)
+            if url is not None and self.site.is_on_site(url):
                 yield self.sitemap_request(url)
 
     def robots_received(self, response: Response, request: Request) -> None:
@@ -217,8 +246,9 @@ class SiteSpider(Spider):
             return
         if sitemap.type == "sitemapindex":
             for entry in sitemap:
-                if self.site.is_on_site(entry["loc"]):
-                    yield self.sitemap_request(entry["loc"])
+                url = self.linked_url(entry["loc"])
+                if url is not None and self.site.is_on_site(url):
+                    yield self.sitemap_request(url)
         elif sitemap.type == "urlset":
             for entry in sitemap:
                 if self.unchanged_since_fetch(entry["loc"], entry.get("lastmod")):
@@ -231,12 +261,12 @@ class SiteSpider(Spider):
     def unchanged_since_fetch(self, url: str, lastmod: str | None) -> bool:
         """True for a stored page whose sitemap ``lastmod`` is not newer than our copy: it is
         not requested at all, and links to it found later are not followed either."""
-        if not self.site.is_article(url):
+        identity = url_identity(url)
+        if identity is None or not self.site.is_article(url):
             return False  # listings change with every new article: always revalidated
         modified = parse_lastmod(lastmod)
         if modified is None:
             return False
-        identity = url_identity(url)
         known = self.known_pages.get(identity)
         if known is None:
             return False

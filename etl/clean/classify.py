@@ -21,7 +21,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from itertools import pairwise
-from urllib.parse import urljoin
 
 from lxml.html import HtmlElement
 
@@ -32,6 +31,7 @@ from etl.clean.listing import (
     has_pagination,
     image_of,
     in_chrome,
+    join_url,
 )
 from etl.clean.metadata import normalize_space
 from etl.clean.records import PageKind, PageMetadata, Teaser
@@ -136,7 +136,7 @@ def find_teasers(tree: HtmlElement, base_url: str) -> list[Teaser]:
         href = link.get("href", "").strip()
         if len(title) < 8 or not href or href.startswith(("#", "javascript:")):
             continue
-        url = urljoin(base_url, href)
+        url = join_url(base_url, href)
         if url in seen or _in_chrome(heading):
             continue
         seen.add(url)
