@@ -19,13 +19,14 @@ import logging
 from collections.abc import Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol, Self
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 from scrapy import Request, signals
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import HtmlResponse, Response
 from scrapy.utils.misc import load_object
 
+from crawler.failures import InvalidRedirect, OffSiteRedirect, RedirectLoop
 from etl.dedup.urls import canonical_url, url_identity
 
 if TYPE_CHECKING:
@@ -73,14 +74,38 @@ class OnSiteOnlyMiddleware:
         site = _site_of(self.crawler)
         if canonical_url(request.url) is None:  # a redirect's Location is hostile input too
             self.crawler.stats.inc_value("pitboard/invalid_urls")
-            raise IgnoreRequest(f"not a valid URL: {request.url}")
+            raise InvalidRedirect(f"not a valid URL: {request.url}")
         if site is None or site.is_on_site(request.url):
             return
         if urlsplit(request.url).path == "/robots.txt":
             return
         self.crawler.stats.inc_value("pitboard/offsite_dropped")
         log.debug("not on %s, dropped: %s", site.name, request.url)
+        if request.meta.get("redirect_urls"):  # a page of the site that sends us elsewhere
+            raise OffSiteRedirect(f"redirected off {site.name}: {request.url}")
         raise IgnoreRequest(f"not on site {site.name}: {request.url}")
+
+
+class RedirectLoopMiddleware:
+    """Downloader middleware (before RedirectMiddleware sees the response): a redirect to a URL
+    the request already went through is a loop. Without this, the duplicate filter would drop
+    the looping request silently and the page would leave no trace."""
+
+    def process_response(self, request: Request, response: Response) -> Response:
+        location = response.headers.get(b"Location")
+        if not 300 <= response.status < 400 or not location:
+            return response
+        try:
+            target = urljoin(request.url, location.decode("latin-1").strip())
+        except ValueError:
+            raise InvalidRedirect(f"redirect to an unparsable URL: {location!r}") from None
+        identity = url_identity(target)
+        if identity is None:
+            raise InvalidRedirect(f"redirect to an unparsable URL: {target}")
+        visited = {url_identity(u) for u in [*request.meta.get("redirect_urls", ()), request.url]}
+        if identity in visited:
+            raise RedirectLoop(f"redirect loop: {request.url} -> {target}")
+        return response
 
 
 class KnownPage(NamedTuple):

@@ -3,8 +3,14 @@
 Writes go through the storage layer's ``etl.store.raw_pages.save_raw_pages`` (an idempotent
 upsert by URL), so a re-crawl never duplicates a page. Pages are buffered and written every
 PITBOARD_BATCH_SIZE items or PITBOARD_FLUSH_SECONDS seconds, whichever comes first, and on close.
-Non-HTML bodies (images, PDFs) are dropped with a log line; error pages (404...) are kept. If the
-database refuses a batch, the crawl stops with the finish reason ``pitboard_storage_failed``.
+Non-HTML bodies (images, PDFs) are dropped with a log line; error pages (404...) are kept.
+
+Pages that could not be fetched arrive as ``FetchFailure`` items and are written to
+``fetch_failures`` with the same batches; a page stored at last is taken out of it. When the
+database refuses a batch for what one page holds (not for a lost connection), the pages are
+written one by one and each refused one is recorded as failed (``not_stored``): one page never
+costs the others. If the database cannot be reached, the crawl stops with the finish reason
+``pitboard_storage_failed``.
 """
 
 from __future__ import annotations
@@ -17,7 +23,7 @@ from scrapy.exceptions import DropItem
 from scrapy.utils.defer import deferred_from_coro
 from twisted.internet import task
 
-from crawler.items import RawPage
+from crawler.items import FetchFailure, RawPage
 from etl.clean.content_type import is_html
 
 if TYPE_CHECKING:
@@ -42,6 +48,7 @@ class RawPagePipeline:
         self.batch_size = max(1, batch_size)
         self.flush_seconds = flush_seconds
         self.buffer: list[RawPage] = []
+        self.failures: list[FetchFailure] = []
         self.engine: Engine | None = None
         self.received = self.written = 0
         self._last_flush = time.monotonic()
@@ -67,7 +74,12 @@ class RawPagePipeline:
             self._timer = task.LoopingCall(self._flush_if_due)
             self._timer.start(self.flush_seconds, now=False)
 
-    def process_item(self, item: RawPage) -> RawPage:
+    def process_item(self, item: RawPage | FetchFailure) -> RawPage | FetchFailure:
+        if isinstance(item, FetchFailure):
+            self.failures.append(item)
+            if len(self.failures) >= self.batch_size:
+                self.flush()
+            return item
         if not isinstance(item, RawPage):
             return item
         # Error pages are kept whatever their type: a dead link must stay visible.
@@ -81,35 +93,96 @@ class RawPagePipeline:
         return item
 
     def _flush_if_due(self) -> None:
-        if self.buffer and time.monotonic() - self._last_flush >= self.flush_seconds:
+        due = time.monotonic() - self._last_flush >= self.flush_seconds
+        if (self.buffer or self.failures) and due:
             self.flush()
 
     def flush(self) -> None:
-        """Write the buffered pages in one transaction: a batch is stored whole or not at all."""
-        from etl.store.raw_pages import save_raw_pages
+        """Write the buffered pages and failures in one transaction: a batch is stored whole or
+        not at all."""
+        from sqlalchemy.exc import DBAPIError
 
         self._last_flush = time.monotonic()
-        if not self.buffer or self.engine is None:
+        if not (self.buffer or self.failures) or self.engine is None:
             return
         batch, self.buffer = self.buffer, []
+        failures, self.failures = self.failures, []
         try:
-            with self.engine.begin() as conn:
-                changed = save_raw_pages(conn, batch)
+            changed = self._write(batch, failures)
+        except DBAPIError as exc:
+            if _database_gone(exc) or not batch:
+                self._lost(batch, failures)
+                return
+            # The database refused something this batch holds: find the page, keep the rest.
+            changed = self._write_one_by_one(batch, failures)
+            if changed is None:
+                return
         except Exception:
-            # Nothing of the batch was written (one transaction). Crawling on would only fetch
-            # pages that cannot be kept: stop, with a reason the caller can read in the stats.
-            self.crawler.stats.inc_value("pitboard/raw_pages_lost", len(batch))
-            log.exception("pitboard: could not store %d raw pages; stopping the crawl", len(batch))
-            if not self._stopping and self.crawler.engine is not None:
-                self._stopping = True
-                deferred_from_coro(
-                    self.crawler.engine.close_spider_async(reason="pitboard_storage_failed")
-                )
+            self._lost(batch, failures)
             return
-        self.written += len(batch)
-        self.crawler.stats.inc_value("pitboard/raw_pages_saved", len(batch))
+        self._saved(len(batch), changed)
+
+    def _write(self, batch: list[RawPage], failures: list[FetchFailure]) -> int:
+        from etl.store.fetch_failures import forget_fetch_failures, save_fetch_failures
+        from etl.store.raw_pages import save_raw_pages
+
+        assert self.engine is not None
+        with self.engine.begin() as conn:
+            changed = save_raw_pages(conn, batch) if batch else 0
+            # A page answered at last is no longer failing (an error page stored is, still).
+            forget_fetch_failures(conn, [page.url for page in batch if page.status < 400])
+            save_fetch_failures(conn, failures)
+        return changed
+
+    def _write_one_by_one(self, batch: list[RawPage], failures: list[FetchFailure]) -> int | None:
+        """Each page in a transaction of its own; a refused page becomes a ``not_stored``
+        failure. None when the database went away meanwhile (the crawl is stopped)."""
+        from datetime import UTC, datetime
+
+        from sqlalchemy.exc import DBAPIError
+
+        changed = 0
+        for page in batch:
+            try:
+                changed += self._write([page], [])
+            except DBAPIError as exc:
+                if _database_gone(exc):
+                    self._lost(batch, failures)
+                    return None
+                detail = f"{type(exc.orig).__name__}: {exc.orig}".strip()
+                log.warning("pitboard: the database refused %s: %s", page.url, detail)
+                self.crawler.stats.inc_value("pitboard/fetch_failures/not_stored")
+                failures.append(
+                    FetchFailure(page.site, page.url, "not_stored", detail, datetime.now(UTC))
+                )
+        try:
+            self._write([], failures)
+        except Exception:
+            self._lost([], failures)
+            return None
+        return changed
+
+    def _saved(self, pages: int, changed: int) -> None:
+        self.written += pages
+        self.crawler.stats.inc_value("pitboard/raw_pages_saved", pages)
         self.crawler.stats.inc_value("pitboard/raw_pages_new_or_changed", changed)
-        log.info("pitboard: saved %d raw pages (%d new or changed)", len(batch), changed)
+        log.info("pitboard: saved %d raw pages (%d new or changed)", pages, changed)
+
+    def _lost(self, batch: list[RawPage], failures: list[FetchFailure]) -> None:
+        # Nothing of the batch was written (one transaction). Crawling on would only fetch
+        # pages that cannot be kept: stop, with a reason the caller can read in the stats.
+        self.crawler.stats.inc_value("pitboard/raw_pages_lost", len(batch))
+        self.crawler.stats.inc_value("pitboard/fetch_failures_lost", len(failures))
+        log.exception(
+            "pitboard: could not store %d raw pages and %d failures; stopping the crawl",
+            len(batch),
+            len(failures),
+        )
+        if not self._stopping and self.crawler.engine is not None:
+            self._stopping = True
+            deferred_from_coro(
+                self.crawler.engine.close_spider_async(reason="pitboard_storage_failed")
+            )
 
     def close_spider(self) -> None:
         self._stopping = True
@@ -117,3 +190,11 @@ class RawPagePipeline:
             self._timer.stop()
         self.flush()
         log.info("pitboard: %d pages received, %d saved", self.received, self.written)
+
+
+def _database_gone(exc: Exception) -> bool:
+    """True unless the database refused what a page holds (DataError, IntegrityError): a lost
+    connection or a missing table fails every page alike, and stops the crawl."""
+    from sqlalchemy.exc import DataError, IntegrityError
+
+    return not isinstance(exc, DataError | IntegrityError)

@@ -58,6 +58,8 @@ PITBOARD_STATS_FILE = ""
 
 DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.OnSiteOnlyMiddleware": 50,
+    # Sees a redirect before RedirectMiddleware (600) follows it.
+    "crawler.middlewares.RedirectLoopMiddleware": 610,
     "crawler.middlewares.ConditionalRequestMiddleware": 650,
 }
 ITEM_PIPELINES = {

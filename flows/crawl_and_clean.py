@@ -26,6 +26,7 @@ from sqlalchemy.exc import OperationalError
 
 from etl.clean_stored import CleanRunStats, clean_stored_pages
 from etl.store.database import describe, get_engine, resolve_database_url
+from etl.store.fetch_failures import count_failures_since
 from etl.store.locks import SiteBusy, site_lock
 from etl.store.migrate import ensure_schema
 from etl.store.raw_pages import count_fetched_since
@@ -163,6 +164,7 @@ def crawl_and_clean(
     problems: list[str] = []
     with ExitStack() as locks:
         running: dict[str, int] = {}
+        started: dict[str, datetime] = {}
         for site in sites:
             try:
                 locks.enter_context(site_lock(engine, site, wait_seconds=lock_wait_seconds))
@@ -171,6 +173,7 @@ def crawl_and_clean(
                 problems.append(str(exc))
                 rows.append(SiteRun(site, "refused"))
                 continue
+            started[site] = datetime.now(UTC)
             with engine.begin() as conn:  # committed now: a crashed run stays visible
                 running[site] = start_run(conn, site, str(flow_run.get_id() or ""))
         futures = {
@@ -187,6 +190,8 @@ def crawl_and_clean(
                 problems.append(f"crawl of {site} failed: {error}")
             # What a failed crawl fetched before failing is cleaned and loaded all the same.
             cleaned = clean_pages(url, [site])
+            with engine.connect() as conn:  # pages the crawl could not fetch or store
+                unfetched = count_failures_since(conn, site, started[site])
             row = SiteRun(
                 site,
                 "completed" if error is None else "failed",
@@ -195,7 +200,7 @@ def crawl_and_clean(
                 new=cleaned.load.new,
                 updated=cleaned.load.updated,
                 duplicates=cleaned.load.duplicates,
-                failed=cleaned.failed,
+                failed=cleaned.failed + unfetched,
             )
             with engine.begin() as conn:
                 finish_run(conn, running[site], row.status, row.counts(), error)

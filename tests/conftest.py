@@ -34,6 +34,7 @@ TABLES = (
     "crawl_runs",
     "near_dup_signatures",
     "near_dup_bands",
+    "fetch_failures",
 )
 
 

@@ -18,13 +18,13 @@ import re
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
+from functools import cached_property
 from typing import Any, ClassVar, Self
 from urllib.parse import urlsplit
 
 from lxml import etree
 from scrapy import Request, Spider, signals
 from scrapy.crawler import Crawler
-from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response, TextResponse
 from scrapy.selector import Selector
 from scrapy.spidermiddlewares.httperror import HttpError
@@ -32,7 +32,8 @@ from scrapy.utils.gz import gunzip, gzip_magic_number
 from scrapy.utils.sitemap import Sitemap
 from twisted.python.failure import Failure
 
-from crawler.items import RawPage
+from crawler.failures import failure_reason
+from crawler.items import FetchFailure, RawPage
 from crawler.middlewares import KnownPage
 from crawler.sites import SiteDescription
 from etl.dedup.urls import canonical_url, identity_of_canonical, url_identity
@@ -121,6 +122,11 @@ class SiteSpider(Spider):
         # lines from that download rather than fetching the file a second time.
         crawler.signals.connect(spider.robots_received, signal=signals.response_received)
         return spider
+
+    @cached_property
+    def retry_codes(self) -> frozenset[int]:
+        """Statuses RetryMiddleware retries: one still answered after the retries is a failure."""
+        return frozenset(int(code) for code in self.settings.getlist("RETRY_HTTP_CODES"))
 
     # --- requests ---------------------------------------------------------------------------
 
@@ -294,9 +300,17 @@ class SiteSpider(Spider):
                 if (request := self.follow(url)) is not None:
                     yield request
 
-    def parse_page(self, response: Response) -> Iterator[RawPage | Request]:
+    def parse_page(self, response: Response) -> Iterator[RawPage | FetchFailure | Request]:
         if not response.meta.get("pitboard_not_modified"):
             yield self.page_item(response)
+        if response.status in self.retry_codes:
+            # Stored (a dead link stays visible) and recorded: retries did not cure it.
+            self.crawler.stats.inc_value("pitboard/fetch_failures/http_error")
+            page = self.page_item(response)
+            detail = f"HTTP {response.status} after {response.meta.get('retry_times', 0)} retries"
+            yield FetchFailure(
+                self.name, page.url, "http_error", detail, page.fetched_at, response.status
+            )
         if response.status >= 400 or not isinstance(response, TextResponse):
             return
         try:
@@ -327,19 +341,32 @@ class SiteSpider(Spider):
             fetched_at=datetime.now(UTC),
         )
 
-    def on_error(self, failure: Failure) -> None:
-        """Log a failed request and carry on: one dead host or timeout never ends the crawl."""
+    def on_error(self, failure: Failure) -> Iterator[FetchFailure]:
+        """Record a failed request (``fetch_failures``, through the pipeline) and carry on: one
+        dead host, timeout or hostile answer never ends the crawl."""
         request = getattr(failure, "request", None)
         url = request.url if request is not None else "?"
-        if failure.check(IgnoreRequest) and not failure.check(HttpError):
+        reason = failure_reason(failure.value)
+        if reason is None:
             log.debug("skipped %s: %s", url, failure.value)
+            return
+        if failure.check(HttpError) and failure.value.response.status not in self.retry_codes:
+            # A sitemap or feed that is not there (404...): the site's answer, not a failure.
+            log.warning("%s answered %s, ignored", url, failure.value.response.status)
             return
         kind = type(failure.value).__name__
         self.crawler.stats.inc_value(f"pitboard/errors/{kind}")
+        self.crawler.stats.inc_value(f"pitboard/fetch_failures/{reason}")
+        status = None
         if failure.check(HttpError):
-            log.warning("%s answered %s, ignored", url, failure.value.response.status)
+            status = failure.value.response.status
+            log.warning("%s answered %s, recorded as failed", url, status)
         else:
-            log.warning("could not fetch %s: %s: %s", url, kind, failure.getErrorMessage())
+            log.warning("could not fetch %s (%s): %s", url, reason, failure.getErrorMessage())
+        if request is not None:
+            first = (request.meta.get("redirect_urls") or [request.url])[0]
+            detail = f"{kind}: {failure.getErrorMessage()}"
+            yield FetchFailure(self.name, first, reason, detail, datetime.now(UTC), status)
 
 
 def _class_name(site_name: str) -> str:

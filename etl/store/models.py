@@ -296,6 +296,39 @@ class CrawlRunRow(Base):
     error: Mapped[str | None] = mapped_column(Text, comment="Why a failed run failed.")
 
 
+class FetchFailureRow(Base):
+    """A page the crawl could not fetch or store, with why (etl.store.fetch_failures).
+
+    One per URL, updated at each failure and deleted once the page is stored.
+    """
+
+    __tablename__ = "fetch_failures"
+    __table_args__ = ({"comment": "Pages the crawl could not fetch or store, and why."},)
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    site: Mapped[str] = mapped_column(String(64), index=True, comment="The site crawled.")
+    url: Mapped[str] = mapped_column(Text, unique=True, comment="The URL requested.")
+    reason: Mapped[str] = mapped_column(
+        String(32),
+        comment="too_large, timed_out, redirect_loop, offsite_redirect, invalid_redirect, "
+        "decompression_limit, dns, connection_refused, connection_lost, http_error, not_stored "
+        "or download_error.",
+    )
+    detail: Mapped[str] = mapped_column(Text, comment="The error as the crawler saw it.")
+    status: Mapped[int | None] = mapped_column(
+        SmallInteger, comment="The HTTP status, for http_error."
+    )
+    first_failed_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), comment="When this URL first failed."
+    )
+    last_failed_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), index=True, comment="When it last failed."
+    )
+    attempts: Mapped[int] = mapped_column(
+        BigInteger, default=1, comment="How many times it failed."
+    )
+
+
 class NearDupSignatureRow(Base):
     """The MinHash signature of a stored article's text (etl.dedup.neardup), for near-duplicate
     checks.

@@ -21,6 +21,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
 from etl.clean.entities import canonical_names
+from etl.store.fetch_failures import failure_reasons
 
 HIGHLIGHT_START = "**"
 HIGHLIGHT_STOP = "**"
@@ -420,6 +421,8 @@ class Stats:
     per_language: list[tuple[str, int]]
     per_month: list[tuple[str, int]]
     last_runs: list[dict[str, Any]]
+    # (site, reason, pages) of the pages the crawl cannot fetch now (etl.store.fetch_failures)
+    fetch_failures: list[tuple[str, str, int]] = field(default_factory=list)
 
 
 def _pairs(conn: Connection, sql: str) -> list[tuple[str, int]]:
@@ -456,6 +459,7 @@ def stats(conn: Connection) -> Stats:
                 {},
             )
         ],
+        fetch_failures=failure_reasons(conn),
     )
 
 
