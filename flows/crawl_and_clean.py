@@ -8,6 +8,10 @@ process (``crawl_site``); as each crawl ends, what it fetched is cleaned and loa
 stages are tasks with their own retries and timeouts, and pass typed results (:class:`CrawlResult`,
 ``CleanRunStats``, :class:`~flows.report.SiteRun`). The flow ends with a Markdown summary artifact,
 and raises :class:`CrawlFailed` if any site failed or was refused.
+
+No flow or task takes the database URL as a parameter: Prefect stores parameters in clear in
+its own database, and the URL holds the password. Each task reads it from the settings of the
+process it runs in (``PITBOARD_DATABASE_URL``, else the embedded database).
 """
 
 from __future__ import annotations
@@ -74,12 +78,13 @@ class CrawlResult:
 
 
 @task(retries=3, retry_delay_seconds=[5, 30, 120], retry_condition_fn=_retry_transient)
-def prepare_database(database_url: str | None) -> str:
-    """Resolve the database (starting the embedded one if needed) and bring its schema up."""
-    url = resolve_database_url(database_url)
+def prepare_database() -> str:
+    """Resolve the database (starting the embedded one if needed) and bring its schema up;
+    return its description (no password), for the log."""
+    url = resolve_database_url()
     if ensure_schema(get_engine(url)):
         get_run_logger().info("database schema upgraded")
-    return url
+    return describe(url)
 
 
 @task(
@@ -88,11 +93,10 @@ def prepare_database(database_url: str | None) -> str:
     retry_condition_fn=_retry_transient,
     timeout_seconds=CRAWL_TIMEOUT_SECONDS,
 )
-def crawl_site(
-    site: str, database_url: str, base_url: str | None = None, max_pages: int | None = None
-) -> CrawlResult:
+def crawl_site(site: str, base_url: str | None = None, max_pages: int | None = None) -> CrawlResult:
     """Run the site's spider; pages land in ``raw_pages`` as the spider fetches them."""
     logger = get_run_logger()
+    database_url = resolve_database_url()
     started = datetime.now(UTC)
 
     def relay(line: LogLine) -> None:
@@ -128,14 +132,14 @@ def crawl_site(
     retry_condition_fn=_retry_transient,
     timeout_seconds=CLEAN_TIMEOUT_SECONDS,
 )
-def clean_pages(database_url: str, sites: list[str], everything: bool = False) -> CleanRunStats:
+def clean_pages(sites: list[str], everything: bool = False) -> CleanRunStats:
     """Clean the stored pages of ``sites`` (all sites if empty) and load the results.
 
     Safe to retry: each batch commits its articles together with its pages' cleaned mark.
     """
     logger = get_run_logger()
     stats = clean_stored_pages(
-        get_engine(database_url),
+        get_engine(resolve_database_url()),
         sites or None,
         everything=everything,
         progress=lambda s: logger.info("cleaned %d pages, %d new articles", s.pages, s.load.new),
@@ -149,7 +153,6 @@ def crawl_and_clean(
     sites: Sequence[str],
     base_urls: dict[str, str] | None = None,
     max_pages: int | None = None,
-    database_url: str | None = None,
     lock_wait_seconds: float = 0.0,
 ) -> list[SiteRun]:
     """Crawl the sites side by side, then clean and load what each fetched; one row per site.
@@ -157,9 +160,8 @@ def crawl_and_clean(
     A site already being crawled by another run is refused after ``lock_wait_seconds``.
     """
     logger = get_run_logger()
-    url = prepare_database(database_url)
-    engine = get_engine(url)
-    logger.info("database: %s", describe(url))
+    logger.info("database: %s", prepare_database())
+    engine = get_engine(resolve_database_url())
     rows: list[SiteRun] = []
     problems: list[str] = []
     with ExitStack() as locks:
@@ -177,9 +179,7 @@ def crawl_and_clean(
             with engine.begin() as conn:  # committed now: a crashed run stays visible
                 running[site] = start_run(conn, site, str(flow_run.get_id() or ""))
         futures = {
-            site: crawl_site.submit(
-                site, url, base_url=(base_urls or {}).get(site), max_pages=max_pages
-            )
+            site: crawl_site.submit(site, base_url=(base_urls or {}).get(site), max_pages=max_pages)
             for site in running
         }
         for site, future in futures.items():
@@ -189,7 +189,7 @@ def crawl_and_clean(
                 logger.error("crawl of %s failed: %s", site, error)
                 problems.append(f"crawl of {site} failed: {error}")
             # What a failed crawl fetched before failing is cleaned and loaded all the same.
-            cleaned = clean_pages(url, [site])
+            cleaned = clean_pages([site])
             with engine.connect() as conn:  # pages the crawl could not fetch or store
                 unfetched = count_failures_since(conn, site, started[site])
             row = SiteRun(
@@ -214,9 +214,7 @@ def crawl_and_clean(
 
 
 @flow(name="reclean")
-def reclean(
-    sites: Sequence[str] | None = None, everything: bool = True, database_url: str | None = None
-) -> CleanRunStats:
+def reclean(sites: Sequence[str] | None = None, everything: bool = True) -> CleanRunStats:
     """Clean stored raw pages again (after a cleaning improvement) without re-crawling."""
-    url = prepare_database(database_url)
-    return clean_pages(url, list(sites or []), everything=everything)
+    prepare_database()
+    return clean_pages(list(sites or []), everything=everything)

@@ -8,9 +8,11 @@ unless PITBOARD_DATABASE_URL says otherwise), then shows what was loaded.
 from __future__ import annotations
 
 import logging
+import os
 
 from etl.store.articles import count_by_site_and_kind, latest_titles
 from etl.store.database import describe, get_engine, resolve_database_url
+from etl.store.settings import DATABASE_URL_ENV
 from flows.crawl_and_clean import crawl_and_clean
 from flows.report import format_site_rows
 from samplesite import serve_sample_sites
@@ -28,11 +30,13 @@ TRY_QUERY = (
 
 def run_demo(articles: int = 40, database_url: str | None = None) -> int:
     url = resolve_database_url(database_url)
+    # The flow reads the database from the environment: never from a parameter (see flows).
+    os.environ[DATABASE_URL_ENV] = url
     with serve_sample_sites(articles=articles, seed=DEMO_SEED) as served:
         base_urls = {name: served.base_url(name) for name in SAMPLE_SITES}
         for name, base in base_urls.items():
             log.info("serving %s at %s", name, base)
-        site_runs = crawl_and_clean(sites=list(SAMPLE_SITES), base_urls=base_urls, database_url=url)
+        site_runs = crawl_and_clean(sites=list(SAMPLE_SITES), base_urls=base_urls)
     print()
     print(format_site_rows(site_runs))
     print(f"\nLoaded into {describe(url)}:")

@@ -63,6 +63,15 @@ def open_engine(args: argparse.Namespace) -> Engine:
     return engine
 
 
+def use_database_url(args: argparse.Namespace) -> None:
+    """Hand ``--database-url`` to the flows through the environment they read it from, never
+    as a flow parameter (Prefect stores parameters in clear in its own database)."""
+    from etl.store.settings import DATABASE_URL_ENV
+
+    if args.database_url:
+        os.environ[DATABASE_URL_ENV] = args.database_url
+
+
 def prefect_defaults() -> None:
     """Set defaults for Prefect's own settings; call before Prefect is first imported."""
     # No internet on many servers: Prefect's telemetry would log an error on every start.

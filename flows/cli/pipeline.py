@@ -12,6 +12,7 @@ from flows.cli.common import (
     open_engine,
     prefect_defaults,
     require_known_sites,
+    use_database_url,
 )
 
 if TYPE_CHECKING:
@@ -59,9 +60,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     from flows.report import format_site_rows
 
     try:
-        rows = crawl_and_clean(
-            sites=sites, max_pages=args.max_pages, database_url=args.database_url
-        )
+        use_database_url(args)
+        rows = crawl_and_clean(sites=sites, max_pages=args.max_pages)
     except CrawlFailed as exc:
         raise CommandError(str(exc)) from exc
     print(format_site_rows(rows))
