@@ -29,7 +29,12 @@ from prefect.runtime import flow_run
 from sqlalchemy.exc import OperationalError
 
 from etl.clean_stored import CleanRunStats, clean_stored_pages
-from etl.store.database import describe, get_engine, resolve_database_url
+from etl.store.database import (
+    describe,
+    get_engine,
+    is_configuration_error,
+    resolve_database_url,
+)
 from etl.store.fetch_failures import count_failures_since
 from etl.store.locks import SiteBusy, site_lock
 from etl.store.migrate import ensure_schema
@@ -55,11 +60,24 @@ PROGRESS_LOGGERS = ("crawler.", "scrapy.core.engine", "scrapy.extensions.logstat
 def _retry_transient(task: Task[..., Any], task_run: TaskRun, state: State) -> bool:
     try:
         state.result()
-    except TRANSIENT:
-        return True
+    except TRANSIENT as exc:
+        # An unknown database or role, a wrong password: retrying for minutes cannot fix it.
+        return not is_configuration_error(exc)
     except Exception:
         return False
     return False
+
+
+def _configuration_problem(site: str, base_urls: dict[str, str] | None) -> str | None:
+    """Why ``site`` cannot be crawled as configured (unknown, no base URL), or None."""
+    from crawler.sites import SITES
+
+    described = SITES.get(site)
+    if described is None:
+        return f"unknown site: {site} (see `pitboard sites`)"
+    if described.base_url is None and not (base_urls or {}).get(site):
+        return f"{site} has no base URL: give base_urls={{{site!r}: 'http://host:port'}}"
+    return None
 
 
 class CrawlFailed(RuntimeError):
@@ -168,6 +186,12 @@ def crawl_and_clean(
         running: dict[str, int] = {}
         started: dict[str, datetime] = {}
         for site in sites:
+            if (problem := _configuration_problem(site, base_urls)) is not None:
+                # No retry can fix a configuration error: the site fails at once.
+                logger.error("%s", problem)
+                problems.append(problem)
+                rows.append(SiteRun(site, "failed"))
+                continue
             try:
                 locks.enter_context(site_lock(engine, site, wait_seconds=lock_wait_seconds))
             except SiteBusy as exc:

@@ -81,7 +81,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == database.PSQL:
         args.psql_args = psql_args
     _setup_logging(args.verbose)
-    from etl.store.database import DatabaseConfigError
+    from sqlalchemy.exc import OperationalError
+
+    from etl.store.database import (
+        DatabaseConfigError,
+        database_error_line,
+        is_configuration_error,
+    )
 
     try:
         return int(args.func(args) or 0)
@@ -91,6 +97,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     except DatabaseConfigError as exc:
         _report(args.command, str(exc))
         return 2
+    except OperationalError as exc:
+        # One line saying what the database said, not SQLAlchemy's 100-line traceback (-v has it).
+        if args.verbose:
+            log.exception("database error")
+        if is_configuration_error(exc):
+            _report(
+                args.command,
+                f"{database_error_line(exc)} (check --database-url or PITBOARD_DATABASE_URL)",
+            )
+            return 2
+        _report(args.command, f"cannot reach the database: {database_error_line(exc)}")
+        return 1
     except KeyboardInterrupt:
         log.warning("interrupted: work committed so far is kept; run the command again to resume")
         return 130

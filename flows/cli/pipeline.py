@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from flows.cli.common import (
     CommandError,
+    UsageError,
     log,
     open_engine,
     prefect_defaults,
@@ -52,10 +53,16 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 def cmd_run(args: argparse.Namespace) -> int:
     prefect_defaults()
-    from crawler.sites import real_sites
+    from crawler.sites import SITES, real_sites
 
     sites = args.sites or [site.name for site in real_sites()]
     require_known_sites(sites)
+    unbound = [name for name in sites if SITES[name].base_url is None]
+    if unbound:  # a configuration error: fail now, not after Prefect's retries
+        raise UsageError(
+            f"{', '.join(unbound)} has no base URL: crawl it with "
+            "`pitboard crawl SITE --base-url URL` or serve it with `pitboard serve --base-url`"
+        )
     from flows.crawl_and_clean import CrawlFailed, crawl_and_clean
     from flows.report import format_site_rows
 
