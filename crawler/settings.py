@@ -36,6 +36,14 @@ RETRY_ENABLED = True
 RETRY_TIMES = 2
 RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
 REDIRECT_MAX_TIMES = 5
+# A 429 or 503 saying Retry-After is retried after that long, up to PITBOARD_RETRY_AFTER_MAX
+# seconds (env, default 60); a longer pause is not retried in this run (crawler.retry_after).
+PITBOARD_RETRY_AFTER_MAX = _environment.retry_after_max
+# Links followed from a start page, sitemap or feed (PITBOARD_DEPTH_LIMIT, default 10; 0: none),
+# and responses a crawl stops at (PITBOARD_MAX_PAGES, default 1000; 0: none). A site's
+# description may set its own (``depth_limit``, ``max_pages``); ``-a max_pages=N`` wins.
+DEPTH_LIMIT = _environment.depth_limit
+PITBOARD_MAX_PAGES = _environment.max_pages
 
 # Raw pages must be what the site sent now, not what a cache kept.
 HTTPCACHE_ENABLED = False
@@ -58,6 +66,9 @@ PITBOARD_STATS_FILE = ""
 
 DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.OnSiteOnlyMiddleware": 50,
+    # Scrapy's retries, waiting as long as a 429/503's Retry-After asks (up to the cap).
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "crawler.retry_after.RetryAfterMiddleware": 550,
     # Sees a redirect before RedirectMiddleware (600) follows it.
     "crawler.middlewares.RedirectLoopMiddleware": 610,
     "crawler.middlewares.ConditionalRequestMiddleware": 650,

@@ -112,7 +112,7 @@ def spider_command(
     command += ["-s", f"LOG_FORMAT={CHILD_LOG_FORMAT}"]
     if base_url:
         command += ["-a", f"base_url={base_url}"]
-    if max_pages:
+    if max_pages is not None:  # 0: no cap; None: the site's, else PITBOARD_MAX_PAGES
         command += ["-a", f"max_pages={max_pages}"]
     for name, value in (settings or {}).items():
         command += ["-s", f"{name}={value}"]

@@ -38,6 +38,24 @@ FAULTS = {
     f"{PREFIX}always-503-19": "http_error",
 }
 HOSTILE_LINKS = ["http://127.0.0.1:99999/x", "A://[", "http://ex:abc/", "http://[::1"]
+# Politeness pages, linked from the home page only when a test asks (``links=POLITENESS``):
+RATE_LIMITED = f"{PREFIX}rate-limited-20"  # 429 with Retry-After: 2 at first, then 200
+RETRY_AFTER = 2
+LONG_PAUSE = f"{PREFIX}long-pause-21"  # always 429 with Retry-After: 3600 (over the cap)
+POLITENESS = [RATE_LIMITED, LONG_PAUSE]
+# Depth pages: /news/page/N/ links to page N+1 and to one article; the home page links page 1.
+DEPTH_PAGES = 12
+DEPTH = ["/news/page/1/"]
+
+
+def depth_page(n: int) -> str:
+    return f"/news/page/{n}/"
+
+
+def depth_story(n: int) -> str:
+    return f"{PREFIX}deep-story-{n}"
+
+
 BOMB = gzip.compress(b"\0" * (20 * MAX_SIZE), compresslevel=9)
 
 
@@ -52,6 +70,11 @@ def article(title: str) -> bytes:
     ).encode()
 
 
+def listing(links: list[str]) -> bytes:
+    body = "".join(f'<li><a href="{u}">A link to {u}</a></li>' for u in links)
+    return f"<html><body><ul>{body}</ul></body></html>".encode()
+
+
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
 
@@ -62,8 +85,11 @@ class _Server(ThreadingHTTPServer):
 class HostileServer:
     """The server; ``other_port`` is a second server, off the site, for the off-site redirect."""
 
-    def __init__(self) -> None:
+    def __init__(self, links: list[str] | None = None) -> None:
+        """``links``: what the home page links to (default: the good and the hostile pages)."""
+        self.links = [*GOOD, *FAULTS, *HOSTILE_LINKS] if links is None else links
         self.hits: list[str] = []
+        self.times: list[tuple[float, str]] = []  # (time.monotonic(), path) of each request
         self._lock = threading.Lock()
         self.other = _Server(("127.0.0.1", 0), _handler(self, other=True))
         self.server = _Server(("127.0.0.1", 0), _handler(self, other=False))
@@ -89,9 +115,17 @@ class HostileServer:
             s.shutdown()
             s.server_close()
 
-    def hit(self, path: str) -> None:
+    def hit(self, path: str) -> int:
+        """Log a request; return how many times ``path`` was asked for before."""
         with self._lock:
+            before = self.hits.count(path)
             self.hits.append(path)
+            self.times.append((time.monotonic(), path))
+            return before
+
+    def hit_times(self, path: str) -> list[float]:
+        with self._lock:
+            return [t for t, p in self.times if p == path]
 
 
 def _handler(owner: HostileServer, *, other: bool) -> type[BaseHTTPRequestHandler]:
@@ -115,15 +149,23 @@ def _handler(owner: HostileServer, *, other: bool) -> type[BaseHTTPRequestHandle
 
         def do_GET(self) -> None:
             path = self.path
-            owner.hit(path)
+            before = owner.hit(path)
             if other:
                 return self.send(200, article("Somewhere else"))
             if path == "/":
-                links = [*GOOD, *FAULTS, *HOSTILE_LINKS]
-                body = "".join(f'<li><a href="{u}">A link to {u}</a></li>' for u in links)
-                return self.send(200, f"<html><body><ul>{body}</ul></body></html>".encode())
-            if path in GOOD:
+                return self.send(200, listing(owner.links))
+            if path in GOOD or path.startswith(f"{PREFIX}deep-story-"):
                 return self.send(200, article(path.rsplit("/", 1)[1]))
+            if path == RATE_LIMITED:
+                if before == 0:
+                    return self.send(429, b"<html>Slow down</html>", Retry_After=str(RETRY_AFTER))
+                return self.send(200, article("Rate limited, then served"))
+            if path == LONG_PAUSE:
+                return self.send(429, b"<html>Come back later</html>", Retry_After="3600")
+            for n in range(1, DEPTH_PAGES + 1):
+                if path == depth_page(n):
+                    following = [depth_page(n + 1)] if n < DEPTH_PAGES else []
+                    return self.send(200, listing([*following, depth_story(n)]))
             slug = path.removeprefix(PREFIX)
             if slug == "huge-declared-10":
                 self.send_response(200)

@@ -8,7 +8,9 @@ start pages and every listing and article link found in fetched pages. Every fet
 sitemaps and feeds are read, never stored.
 
 Spider arguments: ``base_url`` (required for the sample sites: ``http://127.0.0.1:PORT``) and
-``max_pages`` (stop after about N responses: sets CLOSESPIDER_PAGECOUNT).
+``max_pages`` (stop after about N responses, 0 for no cap: sets CLOSESPIDER_PAGECOUNT). Without
+it, the cap is the site's own ``max_pages``, else the PITBOARD_MAX_PAGES setting; the depth limit
+is the site's ``depth_limit``, else DEPTH_LIMIT.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from twisted.python.failure import Failure
 from crawler.failures import failure_reason
 from crawler.items import FetchFailure, RawPage
 from crawler.middlewares import KnownPage
+from crawler.retry_after import REFUSED_META
 from crawler.sites import SiteDescription
 from etl.dedup.urls import canonical_url, identity_of_canonical, url_identity
 
@@ -104,7 +107,7 @@ class SiteSpider(Spider):
             )
         self.site: SiteDescription = described  # type: ignore[misc]
         self.allowed_domains = list(described.allowed_domains)
-        self.max_pages = int(max_pages) if max_pages else None
+        self.max_pages = int(max_pages) if max_pages not in (None, "") else None
         # Filled by ConditionalRequestMiddleware when the storage layer knows pages.
         self.known_pages: dict[str, KnownPage] = {}
         self.unchanged: set[str] = set()
@@ -116,8 +119,13 @@ class SiteSpider(Spider):
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
         spider = super().from_crawler(crawler, *args, **kwargs)
-        if spider.max_pages:
-            crawler.settings.set("CLOSESPIDER_PAGECOUNT", spider.max_pages, priority="spider")
+        cap = spider.max_pages
+        if cap is None:
+            cap = spider.site.max_pages
+        if cap is None:
+            cap = crawler.settings.getint("PITBOARD_MAX_PAGES", 0)
+        if cap or spider.max_pages is not None:
+            crawler.settings.set("CLOSESPIDER_PAGECOUNT", cap, priority="spider")
         # With ROBOTSTXT_OBEY, RobotsTxtMiddleware fetches robots.txt anyway: read its Sitemap
         # lines from that download rather than fetching the file a second time.
         crawler.signals.connect(spider.robots_received, signal=signals.response_received)
@@ -308,6 +316,8 @@ class SiteSpider(Spider):
             self.crawler.stats.inc_value("pitboard/fetch_failures/http_error")
             page = self.page_item(response)
             detail = f"HTTP {response.status} after {response.meta.get('retry_times', 0)} retries"
+            if (asked := response.meta.get(REFUSED_META)) is not None:
+                detail += f"; its Retry-After of {asked:.0f} s is over the cap, not retried"
             yield FetchFailure(
                 self.name, page.url, "http_error", detail, page.fetched_at, response.status
             )
@@ -379,7 +389,7 @@ def spider_class_for(site: SiteDescription, module: str) -> type[SiteSpider]:
     attributes = {
         "name": site.name,
         "site": site,
-        "custom_settings": site.politeness.as_settings(),
+        "custom_settings": site.crawl_settings(),
         "__module__": module,
         "__doc__": f"Crawl {site.name} ({site.language}), as described in crawler.sites.",
     }

@@ -20,6 +20,12 @@ if TYPE_CHECKING:
     from flows.cli.common import Subparsers
 
 
+MAX_PAGES_HELP = (
+    "stop each crawl after N pages (default: the site's own cap, else $PITBOARD_MAX_PAGES, "
+    "1000; 0: no cap)"
+)
+
+
 def register(sub: Subparsers) -> None:
     """Add this group's commands to ``sub``."""
     p = sub.add_parser("demo", help="crawl the built-in sample sites into the database")
@@ -28,12 +34,12 @@ def register(sub: Subparsers) -> None:
 
     p = sub.add_parser("run", help="run the crawl_and_clean flow for some or all real sites")
     p.add_argument("sites", nargs="*", metavar="SITE", help="site names (default: all real sites)")
-    p.add_argument("--max-pages", type=int, default=None, help="stop each crawl after N pages")
+    p.add_argument("--max-pages", type=int, default=None, help=MAX_PAGES_HELP)
     p.set_defaults(func=cmd_run)
 
     p = sub.add_parser("crawl", help="run one spider (no cleaning)")
     p.add_argument("site", metavar="SITE")
-    p.add_argument("--max-pages", type=int, default=None, help="stop after N pages")
+    p.add_argument("--max-pages", type=int, default=None, help=MAX_PAGES_HELP)
     p.add_argument("--base-url", default=None, help="where the site is served (sample sites)")
     p.set_defaults(func=cmd_crawl)
 
