@@ -9,8 +9,9 @@ Pages that could not be fetched arrive as ``FetchFailure`` items and are written
 ``fetch_failures`` with the same batches; a page stored at last is taken out of it. When the
 database refuses a batch for what one page holds (not for a lost connection), the pages are
 written one by one and each refused one is recorded as failed (``not_stored``): one page never
-costs the others. If the database cannot be reached, the crawl stops with the finish reason
-``pitboard_storage_failed``.
+costs the others. A database that does not answer (restarting) is waited for, up to
+PITBOARD_DATABASE_PATIENCE seconds (30); if it still cannot be reached, the crawl stops with the
+finish reason ``pitboard_storage_failed``.
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ class RawPagePipeline:
         database_url: str | None,
         batch_size: int = 100,
         flush_seconds: float = 5.0,
+        patience: float = 30.0,
     ) -> None:
         self.crawler = crawler
         self.database_url = database_url
@@ -54,6 +56,7 @@ class RawPagePipeline:
         self._last_flush = time.monotonic()
         self._timer: task.LoopingCall | None = None
         self._stopping = False
+        self.patience = patience
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -63,6 +66,7 @@ class RawPagePipeline:
             settings.get("PITBOARD_DATABASE_URL") or None,
             batch_size=settings.getint("PITBOARD_BATCH_SIZE", 100),
             flush_seconds=settings.getfloat("PITBOARD_FLUSH_SECONDS", 5.0),
+            patience=settings.getfloat("PITBOARD_DATABASE_PATIENCE", 30.0),
         )
 
     def open_spider(self) -> None:
@@ -108,7 +112,7 @@ class RawPagePipeline:
         batch, self.buffer = self.buffer, []
         failures, self.failures = self.failures, []
         try:
-            changed = self._write(batch, failures)
+            changed = self._write_patiently(batch, failures)
         except DBAPIError as exc:
             if _database_gone(exc) or not batch:
                 self._lost(batch, failures)
@@ -133,6 +137,25 @@ class RawPagePipeline:
             forget_fetch_failures(conn, [page.url for page in batch if page.status < 400])
             save_fetch_failures(conn, failures)
         return changed
+
+    def _write_patiently(self, batch: list[RawPage], failures: list[FetchFailure]) -> int:
+        """``_write``, tried again while the database does not answer (a restart), for up to
+        ``patience`` seconds. The crawl waits meanwhile (the write blocks it): pages fetched
+        during a restart are stored after it, not lost."""
+        from sqlalchemy.exc import OperationalError
+
+        deadline = time.monotonic() + self.patience
+        delay = 0.5
+        while True:
+            try:
+                return self._write(batch, failures)
+            except OperationalError:
+                if time.monotonic() + delay > deadline:
+                    raise
+                self.crawler.stats.inc_value("pitboard/database_retries")
+                log.warning("pitboard: the database does not answer; retrying in %.1f s", delay)
+                time.sleep(delay)
+                delay = min(2 * delay, 5.0)
 
     def _write_one_by_one(self, batch: list[RawPage], failures: list[FetchFailure]) -> int | None:
         """Each page in a transaction of its own; a refused page becomes a ``not_stored``

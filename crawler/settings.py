@@ -88,6 +88,9 @@ PITBOARD_DATABASE_URL = _environment.database_url
 # The pipeline writes a batch every N pages or every S seconds, whichever comes first.
 PITBOARD_BATCH_SIZE = 100
 PITBOARD_FLUSH_SECONDS = 5.0
+# How long a batch write waits for a database that does not answer (restarting) before the
+# crawl stops with pitboard_storage_failed.
+PITBOARD_DATABASE_PATIENCE = 30.0
 # Incremental crawls: revalidate stored pages (If-None-Match / If-Modified-Since) and skip
 # stored articles whose sitemap lastmod is not newer than the stored copy. The store is a class
 # built as Store(database_url) with the PageStore interface (crawler.middlewares).

@@ -1,8 +1,10 @@
 """The ``crawl_and_clean`` Prefect flow: crawl sites, then clean and load what was fetched.
 
-The flow brings the database's schema up to date, then takes each site's PostgreSQL lock for the
-whole run (so two runs of one site never overlap; a site another run holds is refused) and records
-the site's run in ``crawl_runs`` as it starts. The sites' spiders run side by side, each in a child
+The flow brings the database's schema up to date, then takes each site's lease for the whole run
+(``etl.store.locks``: a row that survives a database restart, renewed while the run lasts and
+checked again before each stage; a site another run holds is refused), marks the site's runs left
+'running' by a process that died as 'interrupted', and records the site's run in ``crawl_runs`` as
+it starts. The sites' spiders run side by side, each in a child
 process (``crawl_site``); as each crawl ends, what it fetched is cleaned and loaded
 (``clean_pages``), even after a failed crawl, and the run's row gets its status and counts. The
 stages are tasks with their own retries and timeouts, and pass typed results (:class:`CrawlResult`,
@@ -17,6 +19,7 @@ process it runs in (``PITBOARD_DATABASE_URL``, else the embedded database).
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass
@@ -36,16 +39,19 @@ from etl.store.database import (
     resolve_database_url,
 )
 from etl.store.fetch_failures import count_failures_since
-from etl.store.locks import SiteBusy, site_lock
+from etl.store.locks import LeaseLost, SiteBusy, SiteLease, site_lock
 from etl.store.migrate import ensure_schema
 from etl.store.raw_pages import count_fetched_since
-from etl.store.runs import finish_run, start_run
+from etl.store.runs import finish_run, mark_interrupted, start_run
 from flows.report import SiteRun, site_rows_markdown
 from flows.spider_process import LogLine, SpiderFailed, run_spider
 
 if TYPE_CHECKING:
     from prefect import Task
     from prefect.client.schemas.objects import State, TaskRun
+    from sqlalchemy.engine import Engine
+
+log = logging.getLogger(__name__)
 
 CRAWL_TIMEOUT_SECONDS = 6 * 3600
 CLEAN_TIMEOUT_SECONDS = 2 * 3600
@@ -166,6 +172,31 @@ def clean_pages(sites: list[str], everything: bool = False) -> CleanRunStats:
     return stats
 
 
+DIED = "its process stopped without recording the end (found by the site's next run)"
+# How long the end of a run is retried for when the database does not answer (restarting): the
+# row must say how the run ended, as the flow's state does.
+RECORD_PATIENCE_SECONDS = 120.0
+
+
+def _record_end(
+    engine: Engine, run_id: int, row: SiteRun, error: BaseException | str | None
+) -> SiteRun:
+    """Write how the run ended to ``crawl_runs``, retrying while the database is unreachable."""
+    deadline = time.monotonic() + RECORD_PATIENCE_SECONDS
+    delay = 1.0
+    while True:
+        try:
+            with engine.begin() as conn:
+                finish_run(conn, run_id, row.status, row.counts(), str(error) if error else None)
+            return row
+        except OperationalError:
+            if time.monotonic() + delay > deadline:
+                raise
+            log.warning("cannot record the end of run %d yet; retrying", run_id)
+            time.sleep(delay)
+            delay = min(2 * delay, 10.0)
+
+
 @flow(name="crawl_and_clean")
 def crawl_and_clean(
     sites: Sequence[str],
@@ -183,6 +214,7 @@ def crawl_and_clean(
     rows: list[SiteRun] = []
     problems: list[str] = []
     with ExitStack() as locks:
+        leases: dict[str, SiteLease] = {}
         running: dict[str, int] = {}
         started: dict[str, datetime] = {}
         for site in sites:
@@ -193,7 +225,9 @@ def crawl_and_clean(
                 rows.append(SiteRun(site, "failed"))
                 continue
             try:
-                locks.enter_context(site_lock(engine, site, wait_seconds=lock_wait_seconds))
+                leases[site] = locks.enter_context(
+                    site_lock(engine, site, wait_seconds=lock_wait_seconds)
+                )
             except SiteBusy as exc:
                 logger.error("%s", exc)
                 problems.append(str(exc))
@@ -201,7 +235,10 @@ def crawl_and_clean(
                 continue
             started[site] = datetime.now(UTC)
             with engine.begin() as conn:  # committed now: a crashed run stays visible
+                stale = mark_interrupted(conn, site, DIED)
                 running[site] = start_run(conn, site, str(flow_run.get_id() or ""))
+            if stale:
+                logger.warning("%s: run(s) %s had died; recorded as interrupted", site, stale)
         futures = {
             site: crawl_site.submit(site, base_url=(base_urls or {}).get(site), max_pages=max_pages)
             for site in running
@@ -212,6 +249,13 @@ def crawl_and_clean(
             if error is not None:
                 logger.error("crawl of %s failed: %s", site, error)
                 problems.append(f"crawl of {site} failed: {error}")
+            try:
+                # The site is still ours (re-taken after a database restart) before going on.
+                leases[site].ensure()
+            except LeaseLost as exc:
+                problems.append(str(exc))
+                rows.append(_record_end(engine, running.pop(site), SiteRun(site, "failed"), exc))
+                continue
             # What a failed crawl fetched before failing is cleaned and loaded all the same.
             cleaned = clean_pages([site])
             with engine.connect() as conn:  # pages the crawl could not fetch or store
@@ -226,9 +270,7 @@ def crawl_and_clean(
                 duplicates=cleaned.load.duplicates,
                 failed=cleaned.failed + unfetched,
             )
-            with engine.begin() as conn:
-                finish_run(conn, running[site], row.status, row.counts(), error)
-            rows.append(row)
+            rows.append(_record_end(engine, running.pop(site), row, error))
     create_markdown_artifact(
         site_rows_markdown(rows), key="crawl-and-clean-summary", description="Pages and articles"
     )

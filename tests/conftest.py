@@ -35,6 +35,7 @@ TABLES = (
     "near_dup_signatures",
     "near_dup_bands",
     "fetch_failures",
+    "site_leases",
 )
 
 

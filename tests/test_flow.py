@@ -110,3 +110,20 @@ def test_a_flow_run_stores_no_secret_in_its_parameters(
     parameters = asyncio.run(recorded())
     assert parameters
     assert not any(secret in p or "postgresql" in p for p in parameters)
+
+
+def test_a_run_whose_process_died_is_recorded_interrupted_by_the_next_run(
+    database_url: str, engine: Engine, served: ServedSites
+) -> None:
+    """Issue 15, finding 4: a run killed without a chance to record its end stayed 'running'
+    forever; the site's next run, holding the site's lease, records it as interrupted."""
+    from etl.store.runs import start_run
+
+    with engine.begin() as conn:
+        dead = start_run(conn, "sample-en", "a-flow-run-that-was-killed")
+    crawl_and_clean(sites=["sample-en"], base_urls={"sample-en": served.base_url("sample-en")})
+    with Session(engine) as session:
+        runs = {run.id: run for run in session.scalars(select(CrawlRunRow))}
+    assert runs[dead].status == "interrupted" and runs[dead].finished_at is not None
+    assert "next run" in (runs[dead].error or "")
+    assert [run.status for run in runs.values() if run.id != dead] == ["completed"]
