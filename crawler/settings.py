@@ -57,12 +57,16 @@ COOKIES_ENABLED = False
 REQUEST_FINGERPRINTER_CLASS = "crawler.middlewares.UrlIdentityFingerprinter"
 EXTENSIONS = {
     "crawler.extensions.StatsFile": 0,
+    # Stops the crawl when the process that started it dies (PITBOARD_PARENT_PID, set by it).
+    "crawler.extensions.ParentWatch": 0,
     # AutoThrottle, except that a 304 may lower the delay as a 200 does (crawler/throttle.py).
     "scrapy.extensions.throttle.AutoThrottle": None,
     "crawler.throttle.RevalidationAwareThrottle": 0,
 }
 # Where the StatsFile extension writes the crawl's stats as JSON (set by the flow).
 PITBOARD_STATS_FILE = ""
+# The pid of the process that started the crawl (flows.spider_process); 0: not watched.
+PITBOARD_PARENT_PID = 0
 
 DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.OnSiteOnlyMiddleware": 50,

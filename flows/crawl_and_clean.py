@@ -19,9 +19,10 @@ process it runs in (``PITBOARD_DATABASE_URL``, else the embedded database).
 from __future__ import annotations
 
 import logging
+import signal
 import time
 from collections.abc import Sequence
-from contextlib import ExitStack
+from contextlib import ExitStack, suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -44,7 +45,7 @@ from etl.store.migrate import ensure_schema
 from etl.store.raw_pages import count_fetched_since
 from etl.store.runs import finish_run, mark_interrupted, start_run
 from flows.report import SiteRun, site_rows_markdown
-from flows.spider_process import LogLine, SpiderFailed, run_spider
+from flows.spider_process import LogLine, SpiderFailed, run_spider, stop_spiders
 
 if TYPE_CHECKING:
     from prefect import Task
@@ -178,11 +179,21 @@ DIED = "its process stopped without recording the end (found by the site's next 
 RECORD_PATIENCE_SECONDS = 120.0
 
 
+def _interruption(exc: BaseException) -> str:
+    """Which signal ``exc`` stands for, for the run's ``error``."""
+    number = getattr(exc, "signal", None)
+    return signal.Signals(number).name if isinstance(number, int) else "SIGINT (Ctrl-C)"
+
+
 def _record_end(
-    engine: Engine, run_id: int, row: SiteRun, error: BaseException | str | None
+    engine: Engine,
+    run_id: int,
+    row: SiteRun,
+    error: BaseException | str | None,
+    patience: float = RECORD_PATIENCE_SECONDS,
 ) -> SiteRun:
     """Write how the run ended to ``crawl_runs``, retrying while the database is unreachable."""
-    deadline = time.monotonic() + RECORD_PATIENCE_SECONDS
+    deadline = time.monotonic() + patience
     delay = 1.0
     while True:
         try:
@@ -239,38 +250,58 @@ def crawl_and_clean(
                 running[site] = start_run(conn, site, str(flow_run.get_id() or ""))
             if stale:
                 logger.warning("%s: run(s) %s had died; recorded as interrupted", site, stale)
-        futures = {
-            site: crawl_site.submit(site, base_url=(base_urls or {}).get(site), max_pages=max_pages)
-            for site in running
-        }
-        for site, future in futures.items():
-            crawl: CrawlResult | BaseException = future.result(raise_on_failure=False)
-            error = None if isinstance(crawl, CrawlResult) else str(crawl)
-            if error is not None:
-                logger.error("crawl of %s failed: %s", site, error)
-                problems.append(f"crawl of {site} failed: {error}")
-            try:
-                # The site is still ours (re-taken after a database restart) before going on.
-                leases[site].ensure()
-            except LeaseLost as exc:
-                problems.append(str(exc))
-                rows.append(_record_end(engine, running.pop(site), SiteRun(site, "failed"), exc))
-                continue
-            # What a failed crawl fetched before failing is cleaned and loaded all the same.
-            cleaned = clean_pages([site])
-            with engine.connect() as conn:  # pages the crawl could not fetch or store
-                unfetched = count_failures_since(conn, site, started[site])
-            row = SiteRun(
-                site,
-                "completed" if error is None else "failed",
-                fetched=crawl.fetched if isinstance(crawl, CrawlResult) else 0,
-                cleaned=cleaned.pages,
-                new=cleaned.load.new,
-                updated=cleaned.load.updated,
-                duplicates=cleaned.load.duplicates,
-                failed=cleaned.failed + unfetched,
-            )
-            rows.append(_record_end(engine, running.pop(site), row, error))
+        try:
+            futures = {
+                site: crawl_site.submit(
+                    site, base_url=(base_urls or {}).get(site), max_pages=max_pages
+                )
+                for site in running
+            }
+            for site, future in futures.items():
+                crawl: CrawlResult | BaseException = future.result(raise_on_failure=False)
+                error = None if isinstance(crawl, CrawlResult) else str(crawl)
+                if error is not None:
+                    logger.error("crawl of %s failed: %s", site, error)
+                    problems.append(f"crawl of {site} failed: {error}")
+                try:
+                    # The site is still ours (re-taken after a database restart) before going on.
+                    leases[site].ensure()
+                except LeaseLost as exc:
+                    problems.append(str(exc))
+                    rows.append(
+                        _record_end(engine, running.pop(site), SiteRun(site, "failed"), exc)
+                    )
+                    continue
+                # What a failed crawl fetched before failing is cleaned and loaded all the same.
+                cleaned = clean_pages([site])
+                with engine.connect() as conn:  # pages the crawl could not fetch or store
+                    unfetched = count_failures_since(conn, site, started[site])
+                row = SiteRun(
+                    site,
+                    "completed" if error is None else "failed",
+                    fetched=crawl.fetched if isinstance(crawl, CrawlResult) else 0,
+                    cleaned=cleaned.pages,
+                    new=cleaned.load.new,
+                    updated=cleaned.load.updated,
+                    duplicates=cleaned.load.duplicates,
+                    failed=cleaned.failed + unfetched,
+                )
+                rows.append(_record_end(engine, running.pop(site), row, error))
+        except BaseException as exc:
+            # Interrupted (SIGINT, SIGTERM) or a bug: stop the spiders, and say so in each
+            # unfinished run's row before the leases are released.
+            interrupted = not isinstance(exc, Exception)
+            if interrupted:
+                stop_spiders()
+            for site, run_id in running.items():
+                fetched = 0
+                with suppress(Exception), engine.connect() as conn:
+                    fetched = count_fetched_since(conn, site, started[site]) or 0
+                row = SiteRun(site, "interrupted" if interrupted else "failed", fetched=fetched)
+                reason = f"stopped by {_interruption(exc)}" if interrupted else repr(exc)
+                with suppress(Exception):
+                    _record_end(engine, run_id, row, reason, patience=3.0)
+            raise
     create_markdown_artifact(
         site_rows_markdown(rows), key="crawl-and-clean-summary", description="Pages and articles"
     )

@@ -48,6 +48,14 @@ DEPTH_PAGES = 12
 DEPTH = ["/news/page/1/"]
 
 
+# Slow pages, for interrupt tests: each answers after SLOW_SECONDS.
+SLOW_SECONDS = 1.0
+
+
+def slow_story(n: int) -> str:
+    return f"{PREFIX}slow-story-{n}"
+
+
 def depth_page(n: int) -> str:
     return f"/news/page/{n}/"
 
@@ -154,6 +162,9 @@ def _handler(owner: HostileServer, *, other: bool) -> type[BaseHTTPRequestHandle
                 return self.send(200, article("Somewhere else"))
             if path == "/":
                 return self.send(200, listing(owner.links))
+            if path.startswith(f"{PREFIX}slow-story-"):
+                time.sleep(SLOW_SECONDS)
+                return self.send(200, article(path.rsplit("/", 1)[1]))
             if path in GOOD or path.startswith(f"{PREFIX}deep-story-"):
                 return self.send(200, article(path.rsplit("/", 1)[1]))
             if path == RATE_LIMITED:

@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import argparse
 import logging
+import signal
 import sys
 from collections.abc import Sequence
 
 from flows.cli import database, pipeline, query, serve, sites
-from flows.cli.common import CommandError, log
+from flows.cli.common import CommandError, interrupt_exit_code, log, on_sigterm
 
 __all__ = ["build_parser", "main"]
 
@@ -89,6 +90,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         is_configuration_error,
     )
 
+    # SIGTERM stops a command as Ctrl-C does (KeyboardInterrupt): committed work is kept, the
+    # run is recorded as interrupted, child processes are stopped; exit code 143 (130: SIGINT).
+    signal.signal(signal.SIGTERM, on_sigterm)
     try:
         return int(args.func(args) or 0)
     except CommandError as exc:
@@ -109,6 +113,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 2
         _report(args.command, f"cannot reach the database: {database_error_line(exc)}")
         return 1
-    except KeyboardInterrupt:
+    except BaseException as exc:
+        code = interrupt_exit_code(exc)
+        if code is None:
+            raise
+        if args.verbose:
+            log.exception("interrupted")
         log.warning("interrupted: work committed so far is kept; run the command again to resume")
-        return 130
+        return code

@@ -11,6 +11,7 @@ from flows.cli.common import (
     UsageError,
     log,
     open_engine,
+    parse_base_urls,
     prefect_defaults,
     require_known_sites,
     use_database_url,
@@ -35,6 +36,12 @@ def register(sub: Subparsers) -> None:
     p = sub.add_parser("run", help="run the crawl_and_clean flow for some or all real sites")
     p.add_argument("sites", nargs="*", metavar="SITE", help="site names (default: all real sites)")
     p.add_argument("--max-pages", type=int, default=None, help=MAX_PAGES_HELP)
+    p.add_argument(
+        "--base-url",
+        action="append",
+        metavar="SITE=URL",
+        help="where a site is served (needed for the sample sites; repeatable)",
+    )
     p.set_defaults(func=cmd_run)
 
     p = sub.add_parser("crawl", help="run one spider (no cleaning)")
@@ -62,19 +69,17 @@ def cmd_run(args: argparse.Namespace) -> int:
     from crawler.sites import SITES, real_sites
 
     sites = args.sites or [site.name for site in real_sites()]
-    require_known_sites(sites)
-    unbound = [name for name in sites if SITES[name].base_url is None]
+    base_urls = parse_base_urls(args.base_url)
+    require_known_sites([*sites, *base_urls])
+    unbound = [name for name in sites if SITES[name].base_url is None and name not in base_urls]
     if unbound:  # a configuration error: fail now, not after Prefect's retries
-        raise UsageError(
-            f"{', '.join(unbound)} has no base URL: crawl it with "
-            "`pitboard crawl SITE --base-url URL` or serve it with `pitboard serve --base-url`"
-        )
+        raise UsageError(f"{', '.join(unbound)} has no base URL: give it with --base-url SITE=URL")
     from flows.crawl_and_clean import CrawlFailed, crawl_and_clean
     from flows.report import format_site_rows
 
     try:
         use_database_url(args)
-        rows = crawl_and_clean(sites=sites, max_pages=args.max_pages)
+        rows = crawl_and_clean(sites=sites, base_urls=base_urls or None, max_pages=args.max_pages)
     except CrawlFailed as exc:
         raise CommandError(str(exc)) from exc
     print(format_site_rows(rows))

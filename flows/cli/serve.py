@@ -7,7 +7,13 @@ import os
 from typing import TYPE_CHECKING
 
 from etl.store.settings import DATABASE_URL_ENV, SITES_ENV, load_settings
-from flows.cli.common import UsageError, log, prefect_defaults, require_known_sites
+from flows.cli.common import (
+    UsageError,
+    log,
+    parse_base_urls,
+    prefect_defaults,
+    require_known_sites,
+)
 
 if TYPE_CHECKING:
     from flows.cli.common import Subparsers
@@ -45,17 +51,6 @@ def register(sub: Subparsers) -> None:
     )
     p.add_argument("--max-pages", type=int, default=None, help="stop each crawl after N pages")
     p.set_defaults(func=cmd_serve)
-
-
-def parse_base_urls(pairs: list[str] | None) -> dict[str, str]:
-    """``["sample-en=http://127.0.0.1:8001", ...]`` as a mapping; UsageError names a bad pair."""
-    base_urls: dict[str, str] = {}
-    for pair in pairs or []:
-        site, sep, url = pair.partition("=")
-        if not sep or not site or not url:
-            raise UsageError(f"--base-url expects SITE=URL, got {pair!r}")
-        base_urls[site] = url
-    return base_urls
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
