@@ -16,7 +16,7 @@ from etl.store.models import FetchFailureRow, RawPageRow
 from etl.store.search import stats
 from flows.cli.query import format_stats
 from flows.spider_process import SpiderFailed, run_spider
-from tests.hostile_server import CRAWL_SETTINGS, FAULTS, GOOD, HostileServer
+from tests.hostile_server import CRAWL_SETTINGS, FAULTS, GOOD, HOSTILE_LINKS, HostileServer
 
 pytestmark = [pytest.mark.network, pytest.mark.faults]
 
@@ -41,6 +41,8 @@ def test_every_unfetchable_page_is_recorded_with_its_reason(engine: Engine, data
             settings=CRAWL_SETTINGS,
         )
         assert run.finish_reason == "finished"
+        # Every unparsable link of the home page is dropped and counted (urljoin refuses two).
+        assert run.stats.get("pitboard/invalid_urls") == len(HOSTILE_LINKS)
         assert failures(engine) == FAULTS
         assert set(GOOD) <= stored(engine)
         # Retried and stored as the site answered, and recorded as failed.

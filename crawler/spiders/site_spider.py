@@ -303,7 +303,8 @@ class SiteSpider(Spider):
             for link in selector.xpath(xpath).getall():
                 try:
                     url = response.urljoin(link.strip())
-                except ValueError:
+                except ValueError:  # dropped and counted, as in pages
+                    self.crawler.stats.inc_value("pitboard/invalid_urls")
                     continue
                 if (request := self.follow(url)) is not None:
                     yield request
@@ -334,7 +335,8 @@ class SiteSpider(Spider):
                 continue
             try:
                 url = response.urljoin(href)
-            except ValueError:  # a broken IPv6 host, say
+            except ValueError:  # a broken IPv6 host, say: dropped and counted
+                self.crawler.stats.inc_value("pitboard/invalid_urls")
                 continue
             if (request := self.follow(url)) is not None:
                 yield request
