@@ -171,16 +171,20 @@ def test_an_interrupted_run_is_recorded_interrupted_and_leaves_no_spider(
     children: set[int] = set()
     try:
         wait_for(lambda: count(engine, RawPageRow) > 0, 180, "the first stored pages")
-        children = spiders_and_workers(proc.pid, "scrapy")
-        assert children, "the spider runs in a child process"
+        assert spiders_and_workers(proc.pid, "scrapy"), "the spider runs in a child process"
+        # The spider, Prefect's temporary server and the command's guardian (flows.guardian).
+        children = descendants(proc.pid)
+        assert spiders_and_workers(proc.pid, "prefect.server"), "Prefect's server is a child"
         code, seconds = interrupt(proc, signum)
         if signum == signal.SIGKILL:
-            assert gone_within(children, STOP_SECONDS + 5) == set()
+            left = gone_within(children, STOP_SECONDS + 5)
+            assert not left, [command_line(pid) for pid in left]
             # Its run stays 'running' in the table, but is not shown so (its lease is gone
             # once it expires or the next run finds its process dead: tests/test_locks.py).
         else:
             assert (code, seconds < STOP_SECONDS) == (expected_code(signum), True)
-            assert not any(alive(pid) for pid in children)
+            left = gone_within(children, 2)
+            assert not left, [command_line(pid) for pid in left]
             with engine.connect() as conn:
                 runs = conn.execute(select(CrawlRunRow.status, CrawlRunRow.error)).all()
             assert [status for status, _ in runs] == ["interrupted"]
