@@ -85,3 +85,17 @@ def test_configuration_errors_are_told_from_transient_ones(admin_url: str) -> No
     refused = error_of(base.set(host="127.0.0.1", port=closed_port()).render_as_string(False))
     assert is_configuration_error(unknown)
     assert not is_configuration_error(refused)
+
+
+def test_an_interrupt_exits_with_128_plus_its_signal() -> None:
+    import signal
+
+    from prefect.exceptions import TerminationSignal
+
+    from flows.cli.common import Terminated, interrupt_exit_code
+
+    assert interrupt_exit_code(KeyboardInterrupt()) == 130
+    assert interrupt_exit_code(Terminated()) == 143
+    assert interrupt_exit_code(TerminationSignal(signal.SIGTERM)) == 143  # Prefect's own
+    assert interrupt_exit_code(ValueError("a bug")) is None
+    assert interrupt_exit_code(OSError(4, "interrupted system call")) is None

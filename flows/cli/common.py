@@ -107,15 +107,16 @@ def use_database_url(args: argparse.Namespace) -> None:
         os.environ[DATABASE_URL_ENV] = args.database_url
 
 
-def prefect_defaults() -> None:
-    """Set defaults for Prefect's own settings; call before Prefect is first imported.
-
-    Also starts this command's guardian (``flows.guardian``): Prefect's temporary server is a
-    child process that would outlive a command killed with SIGKILL.
-    """
+def guard_children() -> None:
+    """Start this command's guardian (``flows.guardian``) before a flow runs: Prefect's
+    temporary server is a child process that would outlive a command killed with SIGKILL."""
     from flows.guardian import start_guardian
 
     start_guardian()
+
+
+def prefect_defaults() -> None:
+    """Set defaults for Prefect's own settings; call before Prefect is first imported."""
     # No internet on many servers: Prefect's telemetry would log an error on every start.
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     # The temporary server's first start migrates its database: on a busy two-core machine

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from flows.cli.common import (
     CommandError,
     UsageError,
+    guard_children,
     log,
     open_engine,
     parse_base_urls,
@@ -61,6 +62,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     prefect_defaults()
     from flows.demo import run_demo
 
+    guard_children()
     return run_demo(articles=args.articles, database_url=args.database_url)
 
 
@@ -77,6 +79,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from flows.crawl_and_clean import CrawlFailed, crawl_and_clean
     from flows.report import format_site_rows
 
+    guard_children()
     try:
         use_database_url(args)
         rows = crawl_and_clean(sites=sites, base_urls=base_urls or None, max_pages=args.max_pages)
