@@ -208,6 +208,25 @@ def _record_end(
             delay = min(2 * delay, 10.0)
 
 
+def _record_unfinished(
+    engine: Engine, running: dict[str, int], started: dict[str, datetime], exc: BaseException
+) -> None:
+    """The flow stops on ``exc`` with these sites' runs unfinished: an interrupt stops the
+    spiders and records the runs 'interrupted' (which signal, pages fetched so far); a bug
+    records them 'failed'. Best effort, quickly: the process is on its way out."""
+    interrupted = not isinstance(exc, Exception)
+    if interrupted:
+        stop_spiders()
+    for site, run_id in running.items():
+        fetched = 0
+        with suppress(Exception), engine.connect() as conn:
+            fetched = count_fetched_since(conn, site, started[site]) or 0
+        row = SiteRun(site, "interrupted" if interrupted else "failed", fetched=fetched)
+        reason = f"stopped by {_interruption(exc)}" if interrupted else repr(exc)
+        with suppress(Exception):
+            _record_end(engine, run_id, row, reason, patience=3.0)
+
+
 @flow(name="crawl_and_clean")
 def crawl_and_clean(
     sites: Sequence[str],
@@ -288,19 +307,9 @@ def crawl_and_clean(
                 )
                 rows.append(_record_end(engine, running.pop(site), row, error))
         except BaseException as exc:
-            # Interrupted (SIGINT, SIGTERM) or a bug: stop the spiders, and say so in each
-            # unfinished run's row before the leases are released.
-            interrupted = not isinstance(exc, Exception)
-            if interrupted:
-                stop_spiders()
-            for site, run_id in running.items():
-                fetched = 0
-                with suppress(Exception), engine.connect() as conn:
-                    fetched = count_fetched_since(conn, site, started[site]) or 0
-                row = SiteRun(site, "interrupted" if interrupted else "failed", fetched=fetched)
-                reason = f"stopped by {_interruption(exc)}" if interrupted else repr(exc)
-                with suppress(Exception):
-                    _record_end(engine, run_id, row, reason, patience=3.0)
+            # Interrupted (SIGINT, SIGTERM) or a bug: said in each unfinished run's row before
+            # the leases are released.
+            _record_unfinished(engine, running, started, exc)
             raise
     create_markdown_artifact(
         site_rows_markdown(rows), key="crawl-and-clean-summary", description="Pages and articles"
