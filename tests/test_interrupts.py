@@ -1,8 +1,9 @@
-"""Interrupts (issue 15, finding 4): SIGINT and SIGTERM stop ``pitboard crawl``, ``clean`` and
-``run`` within 10 s with exit codes 130 / 143, what was committed is kept, the run is recorded as
-interrupted, and no spider or cleaning worker is left running - nor when the command itself is
-killed with SIGKILL. Real processes and real signals; the site is the suite's hostile server,
-its pages answering slowly so that the crawl is still going when the signal comes."""
+"""Interrupts (issue 15, finding 4): SIGINT and SIGTERM stop ``pitboard crawl``, ``clean``,
+``run`` and ``demo`` within 10 s with exit codes 130 / 143, what was committed is kept, the run
+is recorded as interrupted, and no spider, cleaning worker or Prefect server is left running -
+nor when the command itself is killed with SIGKILL. Real processes and real signals; the site is
+the suite's hostile server, its pages answering slowly so that the crawl is still going when the
+signal comes."""
 
 from __future__ import annotations
 
@@ -193,3 +194,27 @@ def test_an_interrupted_run_is_recorded_interrupted_and_leaves_no_spider(
         kill_all(children | ({proc.pid} if proc.poll() is None else set()))
         leftover = descendants(os.getpid()) - {proc.pid}
         assert not {p for p in leftover if "scrapy" in command_line(p)}
+
+
+@pytest.mark.prefect
+def test_ctrl_c_stops_the_demo_within_10_s_and_records_both_runs_interrupted(
+    engine: Engine, database_url: str, tmp_path: Path
+) -> None:
+    """The finding: one Ctrl-C to `pitboard demo` took 216 s, exit code 1, httpx tracebacks."""
+    env = {"PREFECT_HOME": str(tmp_path / "prefect"), "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
+    proc = start_pitboard(database_url, "demo", "--articles", "400", env=env)
+    children: set[int] = set()
+    try:
+        wait_for(lambda: count(engine, RawPageRow) > 0, 240, "the first stored pages")
+        children = descendants(proc.pid)
+        code, seconds = interrupt(proc, signal.SIGINT)
+        assert (code, seconds < STOP_SECONDS) == (130, True)
+        left = gone_within(children, 2)
+        assert not left, [command_line(pid) for pid in left]
+        output = proc.stdout.read() if proc.stdout else ""
+        assert "Traceback" not in output
+        with engine.connect() as conn:
+            runs = conn.execute(select(CrawlRunRow.site, CrawlRunRow.status)).all()
+        assert sorted(runs) == [("sample-en", "interrupted"), ("sample-fr", "interrupted")]
+    finally:
+        kill_all(children | ({proc.pid} if proc.poll() is None else set()))
