@@ -23,6 +23,7 @@ from etl.store.locks import (
     lease_holder,
     site_lock,
     take_lease,
+    this_host,
 )
 from etl.store.models import CrawlRunRow, SiteLeaseRow
 from etl.store.runs import finish_run, mark_interrupted, start_run
@@ -36,7 +37,9 @@ def test_a_holder_is_dead_only_when_it_names_a_missing_process_of_this_host() ->
     assert not holder_died("box:123:ab", host="box", alive=lambda pid: True)
     assert not holder_died("other:123:ab", host="box", alive=lambda pid: False)
     assert not holder_died("garbage", host="box", alive=lambda pid: False)
-    assert not holder_died(f"{os.uname().nodename}:{os.getpid()}:x")
+    assert not holder_died(f"{this_host()}:{os.getpid()}:x")
+    # The same host name in another pid namespace (another container): not judged from here.
+    assert not holder_died(f"{os.uname().nodename}/1:{os.getpid() + 10**6}:x")
 
 
 def test_one_holder_at_a_time_until_released(engine: Engine) -> None:

@@ -50,10 +50,20 @@ class LeaseLost(RuntimeError):
     """The lease expired while its holder could not renew it, and another run took it."""
 
 
+def this_host() -> str:
+    """Where this process's pid means something: the host name, plus the pid namespace on
+    Linux (two containers may share a host name, never a pid namespace)."""
+    try:
+        namespace = f"/{os.stat('/proc/self/ns/pid').st_ino}"
+    except OSError:
+        namespace = ""
+    return socket.gethostname().replace(":", "_") + namespace
+
+
 def new_holder() -> str:
     """This run's name in ``site_leases.holder``: host, process id and a random tag (a process
     may hold several leases, one per site, each under the same name)."""
-    return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
+    return f"{this_host()}:{os.getpid()}:{secrets.token_hex(4)}"
 
 
 def pid_alive(pid: int) -> bool:
@@ -69,10 +79,11 @@ def pid_alive(pid: int) -> bool:
 def holder_died(
     holder: str, host: str | None = None, alive: Callable[[int], bool] = pid_alive
 ) -> bool:
-    """True when ``holder`` names a process of this host (``host``) that no longer exists."""
+    """True when ``holder`` names a process of this host (``host``, default ``this_host()``)
+    that no longer exists."""
     name, _, rest = holder.partition(":")
     pid_text = rest.partition(":")[0]
-    if name != (host or socket.gethostname()) or not pid_text.isdigit():
+    if name != (host or this_host()) or not pid_text.isdigit():
         return False
     return not alive(int(pid_text))
 
