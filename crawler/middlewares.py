@@ -19,14 +19,15 @@ import logging
 from collections.abc import Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol, Self
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 from scrapy import Request, signals
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import HtmlResponse, Response
 from scrapy.utils.misc import load_object
 
-from etl.dedup.urls import url_identity
+from crawler.failures import InvalidRedirect, OffSiteRedirect, RedirectLoop
+from etl.dedup.urls import canonical_url, url_identity
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -44,7 +45,9 @@ class UrlIdentityFingerprinter:
         return cls()
 
     def fingerprint(self, request: Request) -> bytes:
-        key = f"{request.method} {url_identity(request.url)}".encode()
+        # A URL without an identity (a redirect to a bad port, say) is refused downstream by
+        # OnSiteOnlyMiddleware; it is fingerprinted as spelled.
+        key = f"{request.method} {url_identity(request.url) or request.url}".encode()
         return hashlib.sha1(key + b"\n" + (request.body or b"")).digest()
 
 
@@ -69,13 +72,40 @@ class OnSiteOnlyMiddleware:
 
     def process_request(self, request: Request) -> None:
         site = _site_of(self.crawler)
+        if canonical_url(request.url) is None:  # a redirect's Location is hostile input too
+            self.crawler.stats.inc_value("pitboard/invalid_urls")
+            raise InvalidRedirect(f"not a valid URL: {request.url}")
         if site is None or site.is_on_site(request.url):
             return
         if urlsplit(request.url).path == "/robots.txt":
             return
         self.crawler.stats.inc_value("pitboard/offsite_dropped")
         log.debug("not on %s, dropped: %s", site.name, request.url)
+        if request.meta.get("redirect_urls"):  # a page of the site that sends us elsewhere
+            raise OffSiteRedirect(f"redirected off {site.name}: {request.url}")
         raise IgnoreRequest(f"not on site {site.name}: {request.url}")
+
+
+class RedirectLoopMiddleware:
+    """Downloader middleware (before RedirectMiddleware sees the response): a redirect to a URL
+    the request already went through is a loop. Without this, the duplicate filter would drop
+    the looping request silently and the page would leave no trace."""
+
+    def process_response(self, request: Request, response: Response) -> Response:
+        location = response.headers.get(b"Location")
+        if not 300 <= response.status < 400 or not location:
+            return response
+        try:
+            target = urljoin(request.url, location.decode("latin-1").strip())
+        except ValueError:
+            raise InvalidRedirect(f"redirect to an unparsable URL: {location!r}") from None
+        identity = url_identity(target)
+        if identity is None:
+            raise InvalidRedirect(f"redirect to an unparsable URL: {target}")
+        visited = {url_identity(u) for u in [*request.meta.get("redirect_urls", ()), request.url]}
+        if identity in visited:
+            raise RedirectLoop(f"redirect loop: {request.url} -> {target}")
+        return response
 
 
 class KnownPage(NamedTuple):
@@ -125,7 +155,9 @@ class RawPagesStore:
             if etag or modified:
                 # Validators belong to the URL that answered: for a page stored under a
                 # redirecting URL, that is the final URL (the redirect itself is re-read).
-                known[url_identity(final_url or url)] = KnownPage(url, etag, modified, fetched_at)
+                identity = url_identity(final_url or url)
+                if identity is not None:
+                    known[identity] = KnownPage(url, etag, modified, fetched_at)
         return known
 
     def stored_page(self, site: str, url: str) -> tuple[dict[str, str], bytes] | None:
@@ -180,7 +212,8 @@ class ConditionalRequestMiddleware:
     def process_request(self, request: Request) -> None:
         if not self.known or not request.meta.get("pitboard_page"):
             return  # robots.txt, sitemaps and feeds are not stored, hence never revalidated
-        page = self.known.get(url_identity(request.url))
+        identity = url_identity(request.url)
+        page = self.known.get(identity) if identity is not None else None
         if page is None:
             return
         if page.etag:

@@ -36,6 +36,14 @@ RETRY_ENABLED = True
 RETRY_TIMES = 2
 RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
 REDIRECT_MAX_TIMES = 5
+# A 429 or 503 saying Retry-After is retried after that long, up to PITBOARD_RETRY_AFTER_MAX
+# seconds (env, default 60); a longer pause is not retried in this run (crawler.retry_after).
+PITBOARD_RETRY_AFTER_MAX = _environment.retry_after_max
+# Links followed from a start page, sitemap or feed (PITBOARD_DEPTH_LIMIT, default 10; 0: none),
+# and responses a crawl stops at (PITBOARD_MAX_PAGES, default 1000; 0: none). A site's
+# description may set its own (``depth_limit``, ``max_pages``); ``-a max_pages=N`` wins.
+DEPTH_LIMIT = _environment.depth_limit
+PITBOARD_MAX_PAGES = _environment.max_pages
 
 # Raw pages must be what the site sent now, not what a cache kept.
 HTTPCACHE_ENABLED = False
@@ -49,15 +57,24 @@ COOKIES_ENABLED = False
 REQUEST_FINGERPRINTER_CLASS = "crawler.middlewares.UrlIdentityFingerprinter"
 EXTENSIONS = {
     "crawler.extensions.StatsFile": 0,
+    # Stops the crawl when the process that started it dies (PITBOARD_PARENT_PID, set by it).
+    "crawler.extensions.ParentWatch": 0,
     # AutoThrottle, except that a 304 may lower the delay as a 200 does (crawler/throttle.py).
     "scrapy.extensions.throttle.AutoThrottle": None,
     "crawler.throttle.RevalidationAwareThrottle": 0,
 }
 # Where the StatsFile extension writes the crawl's stats as JSON (set by the flow).
 PITBOARD_STATS_FILE = ""
+# The pid of the process that started the crawl (flows.spider_process); 0: not watched.
+PITBOARD_PARENT_PID = 0
 
 DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.OnSiteOnlyMiddleware": 50,
+    # Scrapy's retries, waiting as long as a 429/503's Retry-After asks (up to the cap).
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "crawler.retry_after.RetryAfterMiddleware": 550,
+    # Sees a redirect before RedirectMiddleware (600) follows it.
+    "crawler.middlewares.RedirectLoopMiddleware": 610,
     "crawler.middlewares.ConditionalRequestMiddleware": 650,
 }
 ITEM_PIPELINES = {
@@ -75,6 +92,9 @@ PITBOARD_DATABASE_URL = _environment.database_url
 # The pipeline writes a batch every N pages or every S seconds, whichever comes first.
 PITBOARD_BATCH_SIZE = 100
 PITBOARD_FLUSH_SECONDS = 5.0
+# How long a batch write waits for a database that does not answer (restarting) before the
+# crawl stops with pitboard_storage_failed.
+PITBOARD_DATABASE_PATIENCE = 30.0
 # Incremental crawls: revalidate stored pages (If-None-Match / If-Modified-Since) and skip
 # stored articles whose sitemap lastmod is not newer than the stored copy. The store is a class
 # built as Store(database_url) with the PageStore interface (crawler.middlewares).

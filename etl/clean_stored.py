@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
+import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass, field
-from multiprocessing import get_context
+from multiprocessing import active_children, get_context
+from multiprocessing.process import BaseProcess
 
 from sqlalchemy.engine import Engine
 
@@ -143,6 +146,36 @@ def iter_pages_to_clean(
         yield batch
 
 
+# How often a cleaning worker checks that the process it works for is still there.
+PARENT_CHECK_SECONDS = 0.5
+
+
+def _worker_init(parent: int) -> None:
+    """Set up a cleaning worker: interrupts are the parent's to handle (it stops the workers),
+    and a worker whose parent died (SIGKILL) exits within ``PARENT_CHECK_SECONDS`` instead of
+    finishing a batch nobody will load."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(PARENT_CHECK_SECONDS)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
+
+
+def _stop_workers(workers: Sequence[BaseProcess], grace: float = 3.0) -> None:
+    """Terminate the pool's worker processes now (an interrupt: their batches are lost, not
+    loaded, and cleaned again by the next run)."""
+    for process in workers:
+        process.terminate()
+    deadline = time.monotonic() + grace
+    for process in workers:
+        process.join(max(0.0, deadline - time.monotonic()))
+        if process.is_alive():
+            process.kill()
+
+
 def default_workers() -> int:
     return max(1, min(4, os.cpu_count() or 1))
 
@@ -179,13 +212,19 @@ def clean_stored_pages(
     executor: Executor | None = None
     pending = []
     profiles: dict[str, SiteProfile | None] = {}
+    others = set(active_children())  # child processes that are not this pool's
     try:
         for batch in iter_pages_to_clean(
             engine, sites, everything=everything, batch_size=batch_size
         ):
             if workers > 1 and executor is None:
                 # spawn, not fork: the parent may hold threads (Prefect, DB pools).
-                executor = ProcessPoolExecutor(workers, mp_context=get_context("spawn"))
+                executor = ProcessPoolExecutor(
+                    workers,
+                    mp_context=get_context("spawn"),
+                    initializer=_worker_init,
+                    initargs=(os.getpid(),),
+                )
             for site in {page.site for page in batch} - profiles.keys():
                 profiles[site] = site_profile(engine, site)
             wanted = {page.site: profiles[page.site] for page in batch}
@@ -199,6 +238,14 @@ def clean_stored_pages(
         while pending:
             loader.add(pending.pop(0).result())
         loader.flush()
+    except BaseException:
+        # Interrupted (SIGINT, SIGTERM) or failed: the workers stop now, not after their
+        # batches. What was loaded is committed; the rest waits for the next run.
+        if executor is not None:
+            _stop_workers([p for p in active_children() if p not in others])
+            executor.shutdown(wait=False, cancel_futures=True)
+            executor = None
+        raise
     finally:
         if executor is not None:
             executor.shutdown(cancel_futures=True)

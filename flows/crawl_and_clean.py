@@ -1,20 +1,28 @@
 """The ``crawl_and_clean`` Prefect flow: crawl sites, then clean and load what was fetched.
 
-The flow brings the database's schema up to date, then takes each site's PostgreSQL lock for the
-whole run (so two runs of one site never overlap; a site another run holds is refused) and records
-the site's run in ``crawl_runs`` as it starts. The sites' spiders run side by side, each in a child
+The flow brings the database's schema up to date, then takes each site's lease for the whole run
+(``etl.store.locks``: a row that survives a database restart, renewed while the run lasts and
+checked again before each stage; a site another run holds is refused), marks the site's runs left
+'running' by a process that died as 'interrupted', and records the site's run in ``crawl_runs`` as
+it starts. The sites' spiders run side by side, each in a child
 process (``crawl_site``); as each crawl ends, what it fetched is cleaned and loaded
 (``clean_pages``), even after a failed crawl, and the run's row gets its status and counts. The
 stages are tasks with their own retries and timeouts, and pass typed results (:class:`CrawlResult`,
 ``CleanRunStats``, :class:`~flows.report.SiteRun`). The flow ends with a Markdown summary artifact,
 and raises :class:`CrawlFailed` if any site failed or was refused.
+
+No flow or task takes the database URL as a parameter: Prefect stores parameters in clear in
+its own database, and the URL holds the password. Each task reads it from the settings of the
+process it runs in (``PITBOARD_DATABASE_URL``, else the embedded database).
 """
 
 from __future__ import annotations
 
 import logging
+import signal
+import time
 from collections.abc import Sequence
-from contextlib import ExitStack
+from contextlib import ExitStack, suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -25,17 +33,26 @@ from prefect.runtime import flow_run
 from sqlalchemy.exc import OperationalError
 
 from etl.clean_stored import CleanRunStats, clean_stored_pages
-from etl.store.database import describe, get_engine, resolve_database_url
-from etl.store.locks import SiteBusy, site_lock
+from etl.store.database import (
+    describe,
+    get_engine,
+    is_configuration_error,
+    resolve_database_url,
+)
+from etl.store.fetch_failures import count_failures_since
+from etl.store.locks import LeaseLost, SiteBusy, SiteLease, site_lock
 from etl.store.migrate import ensure_schema
 from etl.store.raw_pages import count_fetched_since
-from etl.store.runs import finish_run, start_run
+from etl.store.runs import finish_run, mark_interrupted, start_run
 from flows.report import SiteRun, duplicates_found, site_rows_markdown
-from flows.spider_process import LogLine, SpiderFailed, is_progress_line, run_spider
+from flows.spider_process import LogLine, SpiderFailed, is_progress_line, run_spider, stop_spiders
 
 if TYPE_CHECKING:
     from prefect import Task
     from prefect.client.schemas.objects import State, TaskRun
+    from sqlalchemy.engine import Engine
+
+log = logging.getLogger(__name__)
 
 CRAWL_TIMEOUT_SECONDS = 6 * 3600
 CLEAN_TIMEOUT_SECONDS = 2 * 3600
@@ -46,11 +63,24 @@ TRANSIENT = (OperationalError, SpiderFailed, ConnectionError, TimeoutError)
 def _retry_transient(task: Task[..., Any], task_run: TaskRun, state: State) -> bool:
     try:
         state.result()
-    except TRANSIENT:
-        return True
+    except TRANSIENT as exc:
+        # An unknown database or role, a wrong password: retrying for minutes cannot fix it.
+        return not is_configuration_error(exc)
     except Exception:
         return False
     return False
+
+
+def _configuration_problem(site: str, base_urls: dict[str, str] | None) -> str | None:
+    """Why ``site`` cannot be crawled as configured (unknown, no base URL), or None."""
+    from crawler.registry import all_sites
+
+    described = all_sites().get(site)
+    if described is None:
+        return f"unknown site: {site} (see `pitboard sites`)"
+    if described.base_url is None and not (base_urls or {}).get(site):
+        return f"{site} has no base URL: give base_urls={{{site!r}: 'http://host:port'}}"
+    return None
 
 
 class CrawlFailed(RuntimeError):
@@ -69,23 +99,23 @@ class CrawlResult:
 
 
 @task(retries=3, retry_delay_seconds=[5, 30, 120], retry_condition_fn=_retry_transient)
-def prepare_database(database_url: str | None) -> str:
-    """Resolve the database (starting the embedded one if needed) and bring its schema up."""
-    url = resolve_database_url(database_url)
+def prepare_database() -> str:
+    """Resolve the database (starting the embedded one if needed) and bring its schema up;
+    return its description (no password), for the log."""
+    url = resolve_database_url()
     if ensure_schema(get_engine(url)):
         get_run_logger().info("database schema upgraded")
-    return url
+    return describe(url)
 
 
 # No Prefect timeout_seconds: the crawl runs in a worker thread (``submit``), where Prefect's
 # timeout cannot interrupt it (and warns so on every run). run_spider enforces the limit itself,
 # stopping the child process.
 @task(retries=2, retry_delay_seconds=[30, 120], retry_condition_fn=_retry_transient)
-def crawl_site(
-    site: str, database_url: str, base_url: str | None = None, max_pages: int | None = None
-) -> CrawlResult:
+def crawl_site(site: str, base_url: str | None = None, max_pages: int | None = None) -> CrawlResult:
     """Run the site's spider; pages land in ``raw_pages`` as the spider fetches them."""
     logger = get_run_logger()
+    database_url = resolve_database_url()
     started = datetime.now(UTC)
 
     def relay(line: LogLine) -> None:
@@ -121,14 +151,14 @@ def crawl_site(
     retry_condition_fn=_retry_transient,
     timeout_seconds=CLEAN_TIMEOUT_SECONDS,
 )
-def clean_pages(database_url: str, sites: list[str], everything: bool = False) -> CleanRunStats:
+def clean_pages(sites: list[str], everything: bool = False) -> CleanRunStats:
     """Clean the stored pages of ``sites`` (all sites if empty) and load the results.
 
     Safe to retry: each batch commits its articles together with its pages' cleaned mark.
     """
     logger = get_run_logger()
     stats = clean_stored_pages(
-        get_engine(database_url),
+        get_engine(resolve_database_url()),
         sites or None,
         everything=everything,
         progress=lambda s: logger.info("cleaned %d pages, %d new articles", s.pages, s.load.new),
@@ -137,12 +167,65 @@ def clean_pages(database_url: str, sites: list[str], everything: bool = False) -
     return stats
 
 
+DIED = "its process stopped without recording the end (found by the site's next run)"
+# How long the end of a run is retried for when the database does not answer (restarting): the
+# row must say how the run ended, as the flow's state does.
+RECORD_PATIENCE_SECONDS = 120.0
+
+
+def _interruption(exc: BaseException) -> str:
+    """Which signal ``exc`` stands for, for the run's ``error``."""
+    number = getattr(exc, "signal", None)
+    return signal.Signals(number).name if isinstance(number, int) else "SIGINT (Ctrl-C)"
+
+
+def _record_end(
+    engine: Engine,
+    run_id: int,
+    row: SiteRun,
+    error: BaseException | str | None,
+    patience: float = RECORD_PATIENCE_SECONDS,
+) -> SiteRun:
+    """Write how the run ended to ``crawl_runs``, retrying while the database is unreachable."""
+    deadline = time.monotonic() + patience
+    delay = 1.0
+    while True:
+        try:
+            with engine.begin() as conn:
+                finish_run(conn, run_id, row.status, row.counts(), str(error) if error else None)
+            return row
+        except OperationalError:
+            if time.monotonic() + delay > deadline:
+                raise
+            log.warning("cannot record the end of run %d yet; retrying", run_id)
+            time.sleep(delay)
+            delay = min(2 * delay, 10.0)
+
+
+def _record_unfinished(
+    engine: Engine, running: dict[str, int], started: dict[str, datetime], exc: BaseException
+) -> None:
+    """The flow stops on ``exc`` with these sites' runs unfinished: an interrupt stops the
+    spiders and records the runs 'interrupted' (which signal, pages fetched so far); a bug
+    records them 'failed'. Best effort, quickly: the process is on its way out."""
+    interrupted = not isinstance(exc, Exception)
+    if interrupted:
+        stop_spiders()
+    for site, run_id in running.items():
+        fetched = 0
+        with suppress(Exception), engine.connect() as conn:
+            fetched = count_fetched_since(conn, site, started[site]) or 0
+        row = SiteRun(site, "interrupted" if interrupted else "failed", fetched=fetched)
+        reason = f"stopped by {_interruption(exc)}" if interrupted else repr(exc)
+        with suppress(Exception):
+            _record_end(engine, run_id, row, reason, patience=3.0)
+
+
 @flow(name="crawl_and_clean")
 def crawl_and_clean(
     sites: Sequence[str],
     base_urls: dict[str, str] | None = None,
     max_pages: int | None = None,
-    database_url: str | None = None,
     lock_wait_seconds: float = 0.0,
 ) -> list[SiteRun]:
     """Crawl the sites side by side, then clean and load what each fetched; one row per site.
@@ -150,50 +233,78 @@ def crawl_and_clean(
     A site already being crawled by another run is refused after ``lock_wait_seconds``.
     """
     logger = get_run_logger()
-    url = prepare_database(database_url)
-    engine = get_engine(url)
-    logger.info("database: %s", describe(url))
+    logger.info("database: %s", prepare_database())
+    engine = get_engine(resolve_database_url())
     rows: list[SiteRun] = []
     problems: list[str] = []
     with ExitStack() as locks:
+        leases: dict[str, SiteLease] = {}
         running: dict[str, int] = {}
+        started: dict[str, datetime] = {}
         for site in sites:
+            if (problem := _configuration_problem(site, base_urls)) is not None:
+                # No retry can fix a configuration error: the site fails at once.
+                logger.error("%s", problem)
+                problems.append(problem)
+                rows.append(SiteRun(site, "failed"))
+                continue
             try:
-                locks.enter_context(site_lock(engine, site, wait_seconds=lock_wait_seconds))
+                leases[site] = locks.enter_context(
+                    site_lock(engine, site, wait_seconds=lock_wait_seconds)
+                )
             except SiteBusy as exc:
                 logger.error("%s", exc)
                 problems.append(str(exc))
                 rows.append(SiteRun(site, "refused"))
                 continue
+            started[site] = datetime.now(UTC)
             with engine.begin() as conn:  # committed now: a crashed run stays visible
+                stale = mark_interrupted(conn, site, DIED)
                 running[site] = start_run(conn, site, str(flow_run.get_id() or ""))
-        futures = {
-            site: crawl_site.submit(
-                site, url, base_url=(base_urls or {}).get(site), max_pages=max_pages
-            )
-            for site in running
-        }
-        for site, future in futures.items():
-            crawl: CrawlResult | BaseException = future.result(raise_on_failure=False)
-            error = None if isinstance(crawl, CrawlResult) else str(crawl)
-            if error is not None:
-                logger.error("crawl of %s failed: %s", site, error)
-                problems.append(f"crawl of {site} failed: {error}")
-            # What a failed crawl fetched before failing is cleaned and loaded all the same.
-            cleaned = clean_pages(url, [site])
-            row = SiteRun(
-                site,
-                "completed" if error is None else "failed",
-                fetched=crawl.fetched if isinstance(crawl, CrawlResult) else 0,
-                cleaned=cleaned.pages,
-                new=cleaned.load.new,
-                updated=cleaned.load.updated,
-                duplicates=duplicates_found(cleaned),
-                failed=cleaned.failed,
-            )
-            with engine.begin() as conn:
-                finish_run(conn, running[site], row.status, row.counts(), error)
-            rows.append(row)
+            if stale:
+                logger.warning("%s: run(s) %s had died; recorded as interrupted", site, stale)
+        try:
+            futures = {
+                site: crawl_site.submit(
+                    site, base_url=(base_urls or {}).get(site), max_pages=max_pages
+                )
+                for site in running
+            }
+            for site, future in futures.items():
+                crawl: CrawlResult | BaseException = future.result(raise_on_failure=False)
+                error = None if isinstance(crawl, CrawlResult) else str(crawl)
+                if error is not None:
+                    logger.error("crawl of %s failed: %s", site, error)
+                    problems.append(f"crawl of {site} failed: {error}")
+                try:
+                    # The site is still ours (re-taken after a database restart) before going on.
+                    leases[site].ensure()
+                except LeaseLost as exc:
+                    problems.append(str(exc))
+                    rows.append(
+                        _record_end(engine, running.pop(site), SiteRun(site, "failed"), exc)
+                    )
+                    continue
+                # What a failed crawl fetched before failing is cleaned and loaded all the same.
+                cleaned = clean_pages([site])
+                with engine.connect() as conn:  # pages the crawl could not fetch or store
+                    unfetched = count_failures_since(conn, site, started[site])
+                row = SiteRun(
+                    site,
+                    "completed" if error is None else "failed",
+                    fetched=crawl.fetched if isinstance(crawl, CrawlResult) else 0,
+                    cleaned=cleaned.pages,
+                    new=cleaned.load.new,
+                    updated=cleaned.load.updated,
+                    duplicates=duplicates_found(cleaned),
+                    failed=cleaned.failed + unfetched,
+                )
+                rows.append(_record_end(engine, running.pop(site), row, error))
+        except BaseException as exc:
+            # Interrupted (SIGINT, SIGTERM) or a bug: said in each unfinished run's row before
+            # the leases are released.
+            _record_unfinished(engine, running, started, exc)
+            raise
     create_markdown_artifact(
         site_rows_markdown(rows), key="crawl-and-clean-summary", description="Pages and articles"
     )
@@ -203,9 +314,7 @@ def crawl_and_clean(
 
 
 @flow(name="reclean")
-def reclean(
-    sites: Sequence[str] | None = None, everything: bool = True, database_url: str | None = None
-) -> CleanRunStats:
+def reclean(sites: Sequence[str] | None = None, everything: bool = True) -> CleanRunStats:
     """Clean stored raw pages again (after a cleaning improvement) without re-crawling."""
-    url = prepare_database(database_url)
-    return clean_pages(url, list(sites or []), everything=everything)
+    prepare_database()
+    return clean_pages(list(sites or []), everything=everything)

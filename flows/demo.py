@@ -8,10 +8,12 @@ unless PITBOARD_DATABASE_URL says otherwise), then shows what was loaded.
 from __future__ import annotations
 
 import logging
+import os
 import time
 
 from etl.store.articles import count_by_site_and_kind, latest_titles
 from etl.store.database import describe, get_engine, resolve_database_url
+from etl.store.settings import DATABASE_URL_ENV
 from flows.crawl_and_clean import crawl_and_clean
 from flows.report import format_run_summary, format_site_rows
 from flows.samples import SAMPLE_ARTICLES, SAMPLE_PORT, SAMPLE_SITES, serving_samples
@@ -31,11 +33,13 @@ def run_demo(
     one), crawl and load them, print what was loaded; SamplesUnavailable when a port is taken."""
     url = resolve_database_url(database_url)
     started = time.monotonic()
+    # The flow reads the database from the environment: never from a parameter (see flows).
+    os.environ[DATABASE_URL_ENV] = url
     with serving_samples(articles, port or SAMPLE_PORT) as served:
         base_urls = {name: served.base_url(name) for name in SAMPLE_SITES}
         for name, base in base_urls.items():
             log.info("serving %s at %s", name, base)
-        site_runs = crawl_and_clean(sites=list(SAMPLE_SITES), base_urls=base_urls, database_url=url)
+        site_runs = crawl_and_clean(sites=list(SAMPLE_SITES), base_urls=base_urls)
     print()
     print(format_site_rows(site_runs))
     print(format_run_summary(site_runs, time.monotonic() - started))

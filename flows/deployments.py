@@ -32,16 +32,15 @@ def build_deployments(
     interval: float | None = None,
     base_urls: dict[str, str] | None = None,
     max_pages: int | None = None,
-    database_url: str | None = None,
 ) -> list[RunnerDeployment]:
     """One ``crawl_and_clean`` deployment per site plus the nightly ``reclean``.
 
     Each crawl runs on its site's ``cadence`` cron unless ``interval`` (seconds) is given, which
     is for demos and tests against the sample sites. ``concurrency_limit=1`` keeps Prefect from
     starting a site's run while the previous one is still going (the flow's PostgreSQL lock is
-    the second line of defence, for runs started outside these deployments). ``database_url``
-    is stored in the deployments' parameters, where the Prefect UI shows it: prefer leaving it
-    None and setting PITBOARD_DATABASE_URL in the serving process's environment.
+    the second line of defence, for runs started outside these deployments). The database is
+    never a parameter (Prefect stores parameters in clear): the flows read
+    PITBOARD_DATABASE_URL from the serving process's environment.
     """
     from prefect.deployments.runner import EntrypointType
 
@@ -58,8 +57,6 @@ def build_deployments(
             parameters["base_urls"] = {name: base_urls[name]}
         if max_pages is not None:
             parameters["max_pages"] = max_pages
-        if database_url is not None:
-            parameters["database_url"] = database_url
         schedule: dict[str, Any] = (
             {"interval": interval} if interval is not None else {"cron": site.cadence}
         )
@@ -74,8 +71,6 @@ def build_deployments(
             )
         )
     reclean_parameters: dict[str, Any] = {"everything": True}
-    if database_url is not None:
-        reclean_parameters["database_url"] = database_url
     deployments.append(
         reclean.to_deployment(
             name=RECLEAN_DEPLOYMENT,
@@ -95,7 +90,6 @@ def serve_deployments(
     interval: float | None = None,
     base_urls: dict[str, str] | None = None,
     max_pages: int | None = None,
-    database_url: str | None = None,
 ) -> None:
     """Register the deployments with the Prefect server; run their scheduled flows until stopped."""
     from prefect import serve
@@ -106,6 +100,5 @@ def serve_deployments(
             interval=interval,
             base_urls=base_urls,
             max_pages=max_pages,
-            database_url=database_url,
         )
     )

@@ -19,6 +19,7 @@ import shlex
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -42,6 +43,38 @@ PROGRESS_LOGGERS = ("crawler.", "scrapy.core.engine", "scrapy.extensions.logstat
 
 class SpiderFailed(RuntimeError):
     """The spider process exited with an error; the message carries its last log lines."""
+
+
+class SpiderStopped(RuntimeError):
+    """The crawl was stopped by an interrupt of this process (``stop_spiders``): not a failure
+    to retry."""
+
+
+# Seconds a spider is given to close gracefully (its pipeline writes what it holds) once asked
+# to stop, before it is killed: an interrupted command must end within 10 s.
+STOP_GRACE_SECONDS = 5.0
+_live: set[subprocess.Popen[str]] = set()
+_live_lock = threading.Lock()
+_stopping = threading.Event()
+
+
+def stop_spiders(grace: float = STOP_GRACE_SECONDS) -> None:
+    """Stop every spider process this process runs (an interrupt: SIGINT, SIGTERM), and refuse
+    new ones. Each gets SIGTERM (Scrapy closes gracefully, storing what it fetched) and is killed
+    if it is still running ``grace`` seconds later."""
+    _stopping.set()
+    with _live_lock:
+        procs = list(_live)
+    for proc in procs:
+        if proc.poll() is None:
+            proc.terminate()
+    deadline = time.monotonic() + grace
+    for proc in procs:
+        try:
+            proc.wait(max(0.0, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,6 +141,18 @@ class SpiderRun:
         return str(self.stats.get("finish_reason", ""))
 
 
+def _stop(proc: subprocess.Popen[str], grace: float = STOP_GRACE_SECONDS) -> None:
+    """SIGTERM (Scrapy closes gracefully), then SIGKILL after ``grace`` seconds."""
+    if proc.poll() is not None:
+        return
+    proc.terminate()
+    try:
+        proc.wait(grace)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
 def spider_command(
     site: str,
     *,
@@ -121,7 +166,7 @@ def spider_command(
     command += ["-s", f"LOG_FORMAT={CHILD_LOG_FORMAT}"]
     if base_url:
         command += ["-a", f"base_url={base_url}"]
-    if max_pages:
+    if max_pages is not None:  # 0: no cap; None: the site's, else PITBOARD_MAX_PAGES
         command += ["-a", f"max_pages={max_pages}"]
     for name, value in (settings or {}).items():
         command += ["-s", f"{name}={value}"]
@@ -165,6 +210,10 @@ def _run(
     timeout: float | None,
     stats_file: Path,
 ) -> SpiderRun:
+    if _stopping.is_set():
+        raise SpiderStopped(f"{site}: not started, this process is stopping")
+    # The child watches this process and stops if it dies (crawler.extensions.ParentWatch).
+    settings = {**settings, "PITBOARD_PARENT_PID": str(os.getpid())}
     command = spider_command(site, base_url=base_url, max_pages=max_pages, settings=settings)
     log.info("crawling %s", site)
     log.debug("spider command: %s", shlex.join(command[1:]))
@@ -181,21 +230,26 @@ def _run(
         bufsize=1,
     ) as proc:
         assert proc.stdout is not None
+        with _live_lock:
+            _live.add(proc)
         try:
             for line in read_log_lines(proc.stdout):
                 tail = [*tail[-39:], line.text]
                 if on_line is not None:
                     on_line(line)
                 if timeout is not None and time.monotonic() - started > timeout:
-                    proc.terminate()  # Scrapy closes gracefully on SIGTERM
-                    proc.wait(30)
+                    _stop(proc)
                     raise SpiderFailed(f"{site}: crawl exceeded {timeout:.0f}s and was stopped")
-        except BaseException:
-            if proc.poll() is None:
-                proc.kill()
+        except BaseException:  # an interrupt of this process, or a failing on_line
+            _stop(proc)
             raise
+        finally:
+            with _live_lock:
+                _live.discard(proc)
         returncode = proc.wait()
     seconds = time.monotonic() - started
+    if _stopping.is_set():
+        raise SpiderStopped(f"{site}: crawl stopped by an interrupt after {seconds:.1f}s")
     if returncode != 0:
         raise SpiderFailed(
             f"{site}: scrapy exited with {returncode}; last lines:\n" + "\n".join(tail[-15:])

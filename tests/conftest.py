@@ -34,6 +34,8 @@ TABLES = (
     "crawl_runs",
     "near_dup_signatures",
     "near_dup_bands",
+    "fetch_failures",
+    "site_leases",
 )
 
 

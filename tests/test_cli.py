@@ -55,3 +55,21 @@ def test_psql_passes_its_options_through(
 ) -> None:
     assert main(["--database-url", database_url, "psql", "-At", "-c", "SELECT 40 + 2"]) == 0
     assert "42" in capfd.readouterr().out
+
+
+def test_psql_gets_the_password_through_the_environment_not_its_command_line() -> None:
+    """Issue 15, finding 6: ``pitboard psql`` put the password on psql's command line."""
+    from sqlalchemy import make_url
+
+    from flows.cli.database import psql_invocation
+
+    url = make_url("postgresql+psycopg2://pitboard:s3cret@db.example:5433/pitboard")
+    command, env = psql_invocation(url, "/usr/bin/psql", ["-c", "SELECT 1"])
+    assert not any("s3cret" in part for part in command)
+    assert command == [
+        "/usr/bin/psql",
+        "postgresql://pitboard@db.example:5433/pitboard",
+        "-c",
+        "SELECT 1",
+    ]
+    assert env["PGPASSWORD"] == "s3cret"

@@ -276,3 +276,34 @@ def test_only_html_bodies_are_stored() -> None:
     assert not is_html({"Content-Type": "application/pdf"}, b"%PDF-1.7")
     assert is_html({}, b"  <!DOCTYPE html><html></html>")
     assert not is_html({}, b"%PDF-1.7")
+
+
+HOSTILE_LINKS = ["http://127.0.0.1:99999/x", "A://[", "http://ex:abc/", "http://[::1"]
+
+
+def test_hostile_links_are_dropped_and_counted_and_the_good_ones_followed() -> None:
+    """Issue 15, finding 1: a link that URL identity cannot parse is dropped and counted."""
+    spider = spider_for()
+    links = "".join(f'<a href="{u}">x</a>' for u in [*HOSTILE_LINKS, "/news/2025/01/01/a-story-1"])
+    sitemap = "".join(f"<url><loc>{u}</loc></url>" for u in HOSTILE_LINKS)
+    index = "".join(f"<sitemap><loc>{u}</loc></sitemap>" for u in HOSTILE_LINKS)
+    page = list(spider.parse_page(html(f"{BASE}/news", f"<html><body>{links}</body></html>")))
+    urlset = XmlResponse(
+        url=f"{BASE}/sitemap.xml",
+        body=f'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{sitemap}</urlset>'.encode(),
+    )
+    sitemap_index = XmlResponse(
+        url=f"{BASE}/sitemap.xml",
+        body=(
+            f'<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{index}</sitemapindex>'
+        ).encode(),
+    )
+    robots = TextResponse(
+        url=f"{BASE}/robots.txt",
+        body="".join(f"Sitemap: {u}\n" for u in HOSTILE_LINKS).encode(),
+    )
+    assert requested(page) == [f"{BASE}/news/2025/01/01/a-story-1"]
+    assert requested(spider.parse_sitemap(urlset)) == []
+    assert requested(spider.parse_sitemap(sitemap_index)) == []
+    assert requested(spider.parse_robots(robots)) == []
+    assert spider.crawler.stats.get_value("pitboard/invalid_urls") >= 3 * len(HOSTILE_LINKS) - 1

@@ -165,13 +165,38 @@ def test_the_loader_and_the_crawler_name_a_page_alike() -> None:
     assert [normalize_url(u) for u in VARIED] == [url_identity(u) for u in VARIED]
 
 
-@pytest.mark.parametrize(
-    "url", ["http://[::1", "http://example.com:99999/news", "http://example.com:abc/news"]
-)
-def test_an_unparsable_url_raises_value_error(url: str) -> None:
+UNPARSABLE = [
+    "http://[::1",
+    "http://example.com:99999/news",
+    "http://example.com:99999/x",
+    "http://example.com:abc/news",
+    "http://ex:abc/",
+    "A://[",
+    "http://[::1]:65536/",
+]
+
+
+@pytest.mark.parametrize("url", UNPARSABLE)
+def test_an_unparsable_url_has_no_identity_and_raises_nothing(url: str) -> None:
+    """Finding 1 of issue 15: these raised ValueError, and one such link stopped every load."""
     for identity in (canonical_url, url_identity, normalize_url):
-        with pytest.raises(ValueError):
-            identity(url)
+        assert identity(url) is None
+    assert not same_site(url, "http://example.com/")
+
+
+@pytest.mark.parametrize(
+    ("url", "identity"),
+    [
+        ("http://[::1]:8080/", "http://[::1]:8080/"),
+        ("http://[::1]:8080/news/", "http://[::1]:8080/news"),
+        ("http://[::1]:80/news", "http://[::1]/news"),
+        ("https://[2001:DB8::1]/a/?utm_source=x", "https://[2001:db8::1]/a"),
+    ],
+)
+def test_an_ipv6_host_keeps_its_brackets(url: str, identity: str) -> None:
+    """Finding 1 of issue 15: ``http://[::1]:8080/`` became ``http://::1:8080/``, which raised."""
+    assert url_identity(url) == identity
+    assert url_identity(identity) == identity
 
 
 def test_same_site_means_same_host_and_port() -> None:

@@ -12,8 +12,10 @@ Every fetched page
 sitemaps and feeds are read, never stored.
 
 Spider arguments: ``base_url`` (required for the sample sites: ``http://127.0.0.1:PORT``) and
-``max_pages`` (store at most N pages: sets CLOSESPIDER_ITEMCOUNT, and the raw-page pipeline
-drops what is still in flight past N).
+``max_pages`` (store at most N pages, N >= 1: sets CLOSESPIDER_ITEMCOUNT, and the raw-page
+pipeline drops what is still in flight past N). Without it, a crawl stops after about the site's
+own ``max_pages`` responses, else PITBOARD_MAX_PAGES (CLOSESPIDER_PAGECOUNT; 0: no cap); the
+depth limit is the site's ``depth_limit``, else DEPTH_LIMIT.
 """
 
 from __future__ import annotations
@@ -23,22 +25,24 @@ import re
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
+from functools import cached_property
 from typing import Any, ClassVar, Self
 from urllib.parse import urlsplit
 
 from lxml import etree
 from scrapy import Request, Spider, signals
 from scrapy.crawler import Crawler
-from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response, TextResponse
 from scrapy.selector import Selector
 from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.gz import gunzip, gzip_magic_number
-from scrapy.utils.sitemap import Sitemap, sitemap_urls_from_robots
+from scrapy.utils.sitemap import Sitemap
 from twisted.python.failure import Failure
 
-from crawler.items import RawPage
+from crawler.failures import failure_reason
+from crawler.items import FetchFailure, RawPage
 from crawler.middlewares import KnownPage
+from crawler.retry_after import REFUSED_META
 from crawler.sites import SiteDescription
 from etl.dedup.urls import canonical_url, identity_of_canonical, url_identity
 
@@ -71,6 +75,14 @@ def response_headers(response: Response) -> dict[str, str]:
         key.decode("latin-1"): ", ".join(v.decode("latin-1") for v in values)
         for key, values in response.headers.items()
     }
+
+
+def robots_sitemap_lines(body: bytes) -> Iterator[str]:
+    """The values of a robots.txt's ``Sitemap:`` lines, as written (any case, any spacing)."""
+    for line in body.decode("utf-8", errors="ignore").splitlines():
+        name, _, value = line.strip().partition(":")
+        if name.strip().lower() == "sitemap" and value.strip():
+            yield value.strip()
 
 
 def parse_lastmod(value: str | None) -> datetime | None:
@@ -121,10 +133,21 @@ class SiteSpider(Spider):
         spider = super().from_crawler(crawler, *args, **kwargs)
         if spider.max_pages:
             crawler.settings.set("CLOSESPIDER_ITEMCOUNT", spider.max_pages, priority="spider")
+        else:
+            cap = spider.site.max_pages
+            if cap is None:
+                cap = crawler.settings.getint("PITBOARD_MAX_PAGES", 0)
+            if cap:
+                crawler.settings.set("CLOSESPIDER_PAGECOUNT", cap, priority="spider")
         # With ROBOTSTXT_OBEY, RobotsTxtMiddleware fetches robots.txt anyway: read its Sitemap
         # lines from that download rather than fetching the file a second time.
         crawler.signals.connect(spider.robots_received, signal=signals.response_received)
         return spider
+
+    @cached_property
+    def retry_codes(self) -> frozenset[int]:
+        """Statuses RetryMiddleware retries: one still answered after the retries is a failure."""
+        return frozenset(int(code) for code in self.settings.getlist("RETRY_HTTP_CODES"))
 
     # --- requests ---------------------------------------------------------------------------
 
@@ -149,7 +172,7 @@ class SiteSpider(Spider):
         requests += [self.sitemap_request(site.absolute(p)) for p in site.sitemap_paths]
         requests += [
             Request(
-                canonical_url(site.absolute(p)),
+                self.site_url(site.absolute(p)),
                 callback=self.parse_feed,
                 errback=self.on_error,
                 priority=DISCOVERY_PRIORITY,
@@ -163,7 +186,7 @@ class SiteSpider(Spider):
 
     def sitemap_request(self, url: str) -> Request:
         return Request(
-            canonical_url(url),
+            self.site_url(url),
             callback=self.parse_sitemap,
             errback=self.on_error,
             priority=DISCOVERY_PRIORITY,
@@ -175,6 +198,7 @@ class SiteSpider(Spider):
         """A request for a page to store (an article gets lower priority than a listing, so
         discovery runs ahead of fetching). ``depth``: links from where discovery began;
         ``named``: a pattern of the site names the URL."""
+        url = self.site_url(url)
         if not named:
             priority = DISCOVERED_PRIORITY
         elif self.site.is_article(url):
@@ -182,7 +206,7 @@ class SiteSpider(Spider):
         else:
             priority = LISTING_PRIORITY
         return Request(
-            canonical_url(url),
+            url,
             callback=self.parse_page,
             errback=self.on_error,
             priority=priority,
@@ -193,6 +217,23 @@ class SiteSpider(Spider):
                 "pitboard_start": start,
             },
         )
+
+    def site_url(self, url: str) -> str:
+        """A URL of the site's own description (start pages, feeds) or one the spider judged
+        already, canonical; a described URL that cannot be parsed is a configuration error."""
+        canonical = canonical_url(url)
+        if canonical is None:
+            raise ValueError(f"{self.name}: not a URL: {url!r}")
+        return canonical
+
+    def linked_url(self, url: str) -> str | None:
+        """A URL found in a page, sitemap or feed, canonical; None (dropped, counted as
+        ``pitboard/invalid_urls``) when it cannot be parsed: a hostile link never stops a crawl."""
+        canonical = canonical_url(url)
+        if canonical is None:
+            self.crawler.stats.inc_value("pitboard/invalid_urls")
+            log.debug("unparsable link dropped: %r", url)
+        return canonical
 
     def follow(self, url: str, *, depth: int = 1, discover: bool = True) -> Request | None:
         """A page request for a discovered link, or None when the site does not want it (or
@@ -205,13 +246,11 @@ class SiteSpider(Spider):
         """
         if url in self.judged:
             return None
-        try:
-            canonical = canonical_url(url)  # judged without tracking parameters or fragment
-            identity = identity_of_canonical(canonical)
-        except ValueError:
+        canonical = self.linked_url(url)  # judged without tracking parameters or fragment
+        if canonical is None:
             self.judged.add(url)
-            log.debug("unparsable link ignored: %r", url)
             return None
+        identity = identity_of_canonical(canonical)
         # Scrapy's duplicate filter would drop a repeat too, but only after the request went
         # through every spider middleware: most links on a page were seen before.
         if identity in self.followed or identity in self.unchanged:
@@ -257,8 +296,13 @@ class SiteSpider(Spider):
     # --- callbacks --------------------------------------------------------------------------
 
     def parse_robots(self, response: Response) -> Iterator[Request]:
-        for url in sitemap_urls_from_robots(response.body, base_url=response.url):
-            if self.site.is_on_site(url):
+        for link in robots_sitemap_lines(response.body):
+            try:
+                joined = response.urljoin(link)
+            except ValueError:  # Scrapy's sitemap_urls_from_robots raises here: read them here
+                joined = link
+            url = self.linked_url(joined)
+            if url is not None and self.site.is_on_site(url):
                 yield self.sitemap_request(url)
 
     def robots_received(self, response: Response, request: Request) -> None:
@@ -283,8 +327,9 @@ class SiteSpider(Spider):
             return
         if sitemap.type == "sitemapindex":
             for entry in sitemap:
-                if self.site.is_on_site(entry["loc"]):
-                    yield self.sitemap_request(entry["loc"])
+                url = self.linked_url(entry["loc"])
+                if url is not None and self.site.is_on_site(url):
+                    yield self.sitemap_request(url)
         elif sitemap.type == "urlset":
             for entry in sitemap:
                 if self.unchanged_since_fetch(entry["loc"], entry.get("lastmod")):
@@ -297,12 +342,12 @@ class SiteSpider(Spider):
     def unchanged_since_fetch(self, url: str, lastmod: str | None) -> bool:
         """True for a stored page whose sitemap ``lastmod`` is not newer than our copy: it is
         not requested at all, and links to it found later are not followed either."""
-        if not self.site.is_article(url):
+        identity = url_identity(url)
+        if identity is None or not self.site.is_article(url):
             return False  # listings change with every new article: always revalidated
         modified = parse_lastmod(lastmod)
         if modified is None:
             return False
-        identity = url_identity(url)
         known = self.known_pages.get(identity)
         if known is None:
             return False
@@ -325,14 +370,25 @@ class SiteSpider(Spider):
             for link in selector.xpath(xpath).getall():
                 try:
                     url = response.urljoin(link.strip())
-                except ValueError:
+                except ValueError:  # dropped and counted, as in pages
+                    self.crawler.stats.inc_value("pitboard/invalid_urls")
                     continue
                 if (request := self.follow(url, depth=1)) is not None:
                     yield request
 
-    def parse_page(self, response: Response) -> Iterator[RawPage | Request]:
+    def parse_page(self, response: Response) -> Iterator[RawPage | FetchFailure | Request]:
         if not response.meta.get("pitboard_not_modified"):
             yield self.page_item(response)
+        if response.status in self.retry_codes:
+            # Stored (a dead link stays visible) and recorded: retries did not cure it.
+            self.crawler.stats.inc_value("pitboard/fetch_failures/http_error")
+            page = self.page_item(response)
+            detail = f"HTTP {response.status} after {response.meta.get('retry_times', 0)} retries"
+            if (asked := response.meta.get(REFUSED_META)) is not None:
+                detail += f"; its Retry-After of {asked:.0f} s is over the cap, not retried"
+            yield FetchFailure(
+                self.name, page.url, "http_error", detail, page.fetched_at, response.status
+            )
         if response.status >= 400 or not isinstance(response, TextResponse):
             return
         try:
@@ -349,7 +405,8 @@ class SiteSpider(Spider):
                 continue
             try:
                 url = response.urljoin(href)
-            except ValueError:  # a broken IPv6 host, say
+            except ValueError:  # a broken IPv6 host, say: dropped and counted
+                self.crawler.stats.inc_value("pitboard/invalid_urls")
                 continue
             step = 0 if _listing_key(url) == here else 1  # the next page of a listing: no step
             if (request := self.follow(url, depth=depth + step, discover=discover)) is not None:
@@ -367,19 +424,32 @@ class SiteSpider(Spider):
             fetched_at=datetime.now(UTC),
         )
 
-    def on_error(self, failure: Failure) -> None:
-        """Log a failed request and carry on: one dead host or timeout never ends the crawl."""
+    def on_error(self, failure: Failure) -> Iterator[FetchFailure]:
+        """Record a failed request (``fetch_failures``, through the pipeline) and carry on: one
+        dead host, timeout or hostile answer never ends the crawl."""
         request = getattr(failure, "request", None)
         url = request.url if request is not None else "?"
-        if failure.check(IgnoreRequest) and not failure.check(HttpError):
+        reason = failure_reason(failure.value)
+        if reason is None:
             log.debug("skipped %s: %s", url, failure.value)
+            return
+        if failure.check(HttpError) and failure.value.response.status not in self.retry_codes:
+            # A sitemap or feed that is not there (404...): the site's answer, not a failure.
+            log.warning("%s answered %s, ignored", url, failure.value.response.status)
             return
         kind = type(failure.value).__name__
         self.crawler.stats.inc_value(f"pitboard/errors/{kind}")
+        self.crawler.stats.inc_value(f"pitboard/fetch_failures/{reason}")
+        status = None
         if failure.check(HttpError):
-            log.warning("%s answered %s, ignored", url, failure.value.response.status)
+            status = failure.value.response.status
+            log.warning("%s answered %s, recorded as failed", url, status)
         else:
-            log.warning("could not fetch %s: %s: %s", url, kind, failure.getErrorMessage())
+            log.warning("could not fetch %s (%s): %s", url, reason, failure.getErrorMessage())
+        if request is not None:
+            first = (request.meta.get("redirect_urls") or [request.url])[0]
+            detail = f"{kind}: {failure.getErrorMessage()}"
+            yield FetchFailure(self.name, first, reason, detail, datetime.now(UTC), status)
 
 
 def _class_name(site_name: str) -> str:
@@ -392,7 +462,7 @@ def spider_class_for(site: SiteDescription, module: str) -> type[SiteSpider]:
     attributes = {
         "name": site.name,
         "site": site,
-        "custom_settings": site.politeness.as_settings(),
+        "custom_settings": site.crawl_settings(),
         "__module__": module,
         "__doc__": f"Crawl {site.name} ({site.language}), as described in {site.source}.",
     }

@@ -22,7 +22,6 @@ import re
 from dataclasses import dataclass
 from itertools import pairwise
 from typing import Literal
-from urllib.parse import urljoin
 
 from lxml.html import HtmlElement
 
@@ -33,6 +32,7 @@ from etl.clean.listing import (
     has_pagination,
     image_of,
     in_chrome,
+    join_url,
 )
 from etl.clean.metadata import normalize_space
 from etl.clean.page_features import page_features, shows_entries
@@ -145,7 +145,7 @@ def find_teasers(tree: HtmlElement, base_url: str) -> list[Teaser]:
         href = link.get("href", "").strip()
         if len(title) < 8 or not href or href.startswith(("#", "javascript:")):
             continue
-        url = urljoin(base_url, href)
+        url = join_url(base_url, href)
         if url in seen or _in_chrome(heading):
             continue
         seen.add(url)

@@ -123,8 +123,17 @@ def image_of(block: HtmlElement, base_url: str) -> str | None:
                     src = value.split(",")[0].split()[0]
                     break
         if src and not src.startswith("data:"):
-            return urljoin(base_url, src)
+            return join_url(base_url, src)
     return None
+
+
+def join_url(base_url: str, href: str) -> str:
+    """``href`` made absolute; a link urljoin cannot parse (``http://[::1``) is kept as written,
+    for the loader's URL identity to drop and count: one hostile link must not lose the page."""
+    try:
+        return urljoin(base_url, href)
+    except ValueError:
+        return href
 
 
 def _title_link(block: HtmlElement, block_chars: int) -> tuple[str, HtmlElement] | None:
@@ -169,7 +178,7 @@ def _teaser(block: HtmlElement, title: str, link: HtmlElement, base_url: str) ->
         candidate = normalize_space(raw)
         if len(candidate) > len(excerpt) and candidate not in title and title not in candidate:
             excerpt = candidate
-    url = urljoin(base_url, (link.get("href") or "").strip())
+    url = join_url(base_url, (link.get("href") or "").strip())
     return Teaser(url=url, title=title, excerpt=excerpt, image=image_of(block, base_url))
 
 

@@ -30,17 +30,27 @@ class StoryIdentity:
 def story_url(page: CleanedPage, final_url: str, fetched_as: str | None = None) -> str:
     """The URL a story is stored under: its canonical link when it stays on the site.
 
-    ``fetched_as`` is ``normalize_url(final_url)`` when the caller has it already.
+    ``fetched_as`` is ``fetched_identity(final_url)`` when the caller has it already. A canonical
+    link that cannot be parsed is hostile markup, not a reason to lose the page: it is ignored.
     """
     canonical = page.metadata.canonical_url
     if canonical and same_site(canonical, final_url):
-        return normalize_url(canonical)
-    return fetched_as if fetched_as is not None else normalize_url(final_url)
+        identity = normalize_url(canonical)
+        if identity is not None:
+            return identity
+    return fetched_as if fetched_as is not None else fetched_identity(final_url)
+
+
+def fetched_identity(final_url: str) -> str:
+    """The identity of the URL a page was fetched from. The crawler fetched it, so it parses;
+    a stored URL that does not (written by hand, say) stands for itself rather than stop a load."""
+    identity = normalize_url(final_url)
+    return identity if identity is not None else final_url.strip()
 
 
 def identify(page: CleanedPage, final_url: str) -> StoryIdentity:
     """The identity of a cleaned page fetched from ``final_url``."""
-    fetched_as = normalize_url(final_url)
+    fetched_as = fetched_identity(final_url)
     return StoryIdentity(
         url=story_url(page, final_url, fetched_as),
         fetched_as=fetched_as,

@@ -7,6 +7,11 @@ tracking parameters, default ports and the trailing slash. The crawler (request 
 conditional requests, link following) and the loader share it, so the URL a page was requested
 under and the URL its article is stored under cannot drift apart.
 
+Never raises on what a page links to: a link is hostile input. A URL that cannot be parsed
+(a port out of range or not a number, a broken IPv6 host, an unencodable host name) has no
+identity: ``canonical_url`` and ``url_identity`` return None, and the caller drops it and
+counts it (the spider's ``pitboard/invalid_urls`` stat, the loader's ``invalid_urls``).
+
 Kept light (``re``, ``urllib``, w3lib): the spider process imports it.
 """
 
@@ -26,11 +31,24 @@ TRACKING_PARAMETER = re.compile(
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
-def canonical_url(url: str) -> str:
+def canonical_url(url: str) -> str | None:
     """``url`` as Pitboard requests it: no fragment, no tracking parameters, query sorted and
     percent-encoding normalised (w3lib), host in lower case. The trailing slash is kept: some
     servers answer only the spelling they link to.
-    Raises ValueError for a URL that cannot be parsed (a bad port, a broken IPv6 host)."""
+    None for a URL that cannot be parsed (a bad port, a broken IPv6 host) or has no host: it
+    names no page."""
+    try:
+        canonical = _canonical(url)
+        parts = urlsplit(canonical)
+        parts.port  # noqa: B018 - raises for a port out of range or not a number
+    except ValueError:  # UnicodeError (an unencodable host) is a ValueError too
+        return None
+    if not parts.hostname:  # ``a:////0``, ``mailto:x``: no host, no page of any site
+        return None
+    return canonical
+
+
+def _canonical(url: str) -> str:
     url = url.strip()
     query = urlsplit(url).query
     if query:
@@ -41,10 +59,11 @@ def canonical_url(url: str) -> str:
     return canonicalize_url(url, keep_fragments=False)
 
 
-def url_identity(url: str) -> str:
+def url_identity(url: str) -> str | None:
     """What makes two URLs the same page: ``canonical_url`` without the trailing slash (except
-    the root's) and without a default port. Raises ValueError like ``canonical_url``."""
-    return identity_of_canonical(canonical_url(url))
+    the root's) and without a default port. None for a URL ``canonical_url`` refuses."""
+    canonical = canonical_url(url)
+    return None if canonical is None else identity_of_canonical(canonical)
 
 
 def identity_of_canonical(url: str) -> str:
@@ -53,6 +72,8 @@ def identity_of_canonical(url: str) -> str:
     parts = urlsplit(url)
     default = _DEFAULT_PORTS.get(parts.scheme)
     host = (parts.hostname or "").lower()
+    if ":" in host:  # an IPv6 address keeps its brackets, or its port could not be told apart
+        host = f"[{host}]"
     netloc = host if parts.port in (None, default) else f"{host}:{parts.port}"
     path = parts.path.rstrip("/") or "/"
     return urlunsplit((parts.scheme, netloc, path, parts.query, ""))
@@ -64,5 +85,8 @@ normalize_url = url_identity
 
 def same_site(url: str, other: str) -> bool:
     """True when both URLs share host and port (a canonical link must not leave the site)."""
-    a, b = urlsplit(url), urlsplit(other)
-    return (a.hostname or "").lower() == (b.hostname or "").lower() and a.port == b.port
+    try:
+        a, b = urlsplit(url), urlsplit(other)
+        return (a.hostname or "").lower() == (b.hostname or "").lower() and a.port == b.port
+    except ValueError:  # a link that cannot be parsed is on no site
+        return False

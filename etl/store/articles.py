@@ -63,6 +63,7 @@ class LoadStats:
     duplicates: int = 0
     near_duplicates: int = 0  # stored, with duplicate_of naming the original story
     not_articles: int = 0
+    invalid_urls: int = 0  # teaser links that cannot be parsed: dropped (etl.dedup.urls)
 
     def add(self, other: LoadStats) -> None:
         for name in self.__slots__:
@@ -110,7 +111,7 @@ def load_cleaned(conn: Connection, records: Iterable[CleanedRecord]) -> LoadStat
     # PostgreSQL compiled the near-duplicate probe for 170 ms to run it in 40.
     conn.execute(text("SET LOCAL jit = off"))
     _load_articles(conn, stories, stats, now)
-    save_teasers(
+    stats.invalid_urls += save_teasers(
         conn,
         [(r.site, r.final_url, r.page.teasers) for r in records if r.page.kind == "listing"],
     )

@@ -28,6 +28,33 @@ class DatabaseConfigError(RuntimeError):
     """The configured database URL cannot be used; the message says how to fix it."""
 
 
+# What PostgreSQL says when the URL itself is wrong: retrying cannot help, the user must fix it.
+_CONFIGURATION_MESSAGES = (
+    "password authentication failed",
+    "does not exist",  # database "x" / role "x" does not exist
+    "no password supplied",
+    "no pg_hba.conf entry",
+    "invalid dsn",
+    "could not translate host name",
+)
+
+
+def is_configuration_error(exc: BaseException) -> bool:
+    """True for a database error no retry can fix (unknown database or role, bad password,
+    unknown host): it should fail at once with its message, not be retried like a refused or
+    dropped connection."""
+    if isinstance(exc, DatabaseConfigError):
+        return True
+    message = str(getattr(exc, "orig", None) or exc).lower()
+    return any(text in message for text in _CONFIGURATION_MESSAGES)
+
+
+def database_error_line(exc: BaseException) -> str:
+    """One line for a person: what the database said (first line, no SQL, no traceback)."""
+    message = str(getattr(exc, "orig", None) or exc).strip()
+    return message.splitlines()[0] if message else type(exc).__name__
+
+
 def normalize_database_url(url: str) -> str:
     """Make ``url`` use psycopg2, the driver Pitboard ships.
 

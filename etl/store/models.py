@@ -309,7 +309,11 @@ class CrawlRunRow(Base):
     finished_at: Mapped[datetime | None] = mapped_column(
         DateTime(timezone=True), comment="End time; NULL while running."
     )
-    status: Mapped[str] = mapped_column(String(16), comment="running, completed or failed.")
+    status: Mapped[str] = mapped_column(
+        String(16),
+        comment="running, completed, failed, or interrupted (stopped by a signal, or its "
+        "process died: marked by the site's next run).",
+    )
     fetched: Mapped[int] = mapped_column(BigInteger, default=0, comment="Pages fetched.")
     cleaned: Mapped[int] = mapped_column(BigInteger, default=0, comment="Pages cleaned.")
     new: Mapped[int] = mapped_column(BigInteger, default=0, comment="Stories stored.")
@@ -321,6 +325,62 @@ class CrawlRunRow(Base):
     )
     failed: Mapped[int] = mapped_column(BigInteger, default=0, comment="Pages that failed.")
     error: Mapped[str | None] = mapped_column(Text, comment="Why a failed run failed.")
+
+
+class SiteLeaseRow(Base):
+    """Who holds a site's crawl lock, until when (etl.store.locks).
+
+    A row in a table, not a lock on a connection: it survives a database restart, and a holder
+    whose connection dropped takes it again. The holder renews it while it runs; a holder that
+    died stops renewing, and the lease is free once it expires.
+    """
+
+    __tablename__ = "site_leases"
+    __table_args__ = ({"comment": "The run holding each site's crawl lock, and until when."},)
+
+    site: Mapped[str] = mapped_column(String(64), primary_key=True, comment="The site locked.")
+    holder: Mapped[str] = mapped_column(
+        Text, comment="The run holding it: host, process id and a random tag."
+    )
+    acquired_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), comment="When the holder took it."
+    )
+    expires_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), comment="When it frees unless renewed (database clock)."
+    )
+
+
+class FetchFailureRow(Base):
+    """A page the crawl could not fetch or store, with why (etl.store.fetch_failures).
+
+    One per URL, updated at each failure and deleted once the page is stored.
+    """
+
+    __tablename__ = "fetch_failures"
+    __table_args__ = ({"comment": "Pages the crawl could not fetch or store, and why."},)
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    site: Mapped[str] = mapped_column(String(64), index=True, comment="The site crawled.")
+    url: Mapped[str] = mapped_column(Text, unique=True, comment="The URL requested.")
+    reason: Mapped[str] = mapped_column(
+        String(32),
+        comment="too_large, timed_out, redirect_loop, offsite_redirect, invalid_redirect, "
+        "decompression_limit, dns, connection_refused, connection_lost, http_error, not_stored "
+        "or download_error.",
+    )
+    detail: Mapped[str] = mapped_column(Text, comment="The error as the crawler saw it.")
+    status: Mapped[int | None] = mapped_column(
+        SmallInteger, comment="The HTTP status, for http_error."
+    )
+    first_failed_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), comment="When this URL first failed."
+    )
+    last_failed_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), index=True, comment="When it last failed."
+    )
+    attempts: Mapped[int] = mapped_column(
+        BigInteger, default=1, comment="How many times it failed."
+    )
 
 
 class NearDupSignatureRow(Base):

@@ -3,8 +3,11 @@
 Each function takes the caller's connection; the flow commits a run's row at its start (so a
 crashed run stays visible) and again at its end.
 
-A run that dies without finishing stays 'running' with no end time, which ``pitboard stats``
-shows as such: a person sees the crash instead of a silently missing run.
+A run stopped by SIGINT or SIGTERM records itself as 'interrupted'. A run whose process died
+(SIGKILL, a crash) cannot: its row stays 'running' until the site's next run, which holds the
+site's lease and so knows it is the only one running, marks it 'interrupted'
+(:func:`mark_interrupted`). Meanwhile ``pitboard stats`` shows a 'running' row whose site's lease
+is not held as 'interrupted' too: a person sees the crash, never a run that looks alive.
 """
 
 from __future__ import annotations
@@ -49,4 +52,20 @@ def finish_run(
         update(CrawlRunRow)
         .where(CrawlRunRow.id == run_id)
         .values(status=status, finished_at=datetime.now(UTC), error=error, **values)
+    )
+
+
+def mark_interrupted(conn: Connection, site: str, reason: str) -> list[int]:
+    """Record ``site``'s runs still 'running' as 'interrupted', with ``reason``; their ids.
+
+    Called by a run that holds the site's lease: every run holds it while it runs, so a row
+    still 'running' then belongs to a process that died (SIGKILL, a crash, a lost machine).
+    """
+    return list(
+        conn.scalars(
+            update(CrawlRunRow)
+            .where(CrawlRunRow.site == site, CrawlRunRow.status == "running")
+            .values(status="interrupted", finished_at=datetime.now(UTC), error=reason)
+            .returning(CrawlRunRow.id)
+        )
     )

@@ -25,7 +25,8 @@ def scratch_database(
     user may create databases from), at the head revision unless ``migrate`` is False."""
     admin_url = normalize_database_url(admin_url)
     name = f"{prefix}_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    # pre-ping: the server may have restarted meanwhile (the fault tests restart their own).
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT", pool_pre_ping=True)
     try:
         with admin.connect() as conn:
             conn.execute(text(f'CREATE DATABASE "{name}"'))

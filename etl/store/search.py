@@ -21,6 +21,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
 from etl.clean.entities import canonical_names
+from etl.store.fetch_failures import failure_reasons
 
 HIGHLIGHT_START = "**"
 HIGHLIGHT_STOP = "**"
@@ -420,6 +421,8 @@ class Stats:
     per_language: list[tuple[str, int]]
     per_month: list[tuple[str, int]]
     last_runs: list[dict[str, Any]]
+    # (site, reason, pages) of the pages the crawl cannot fetch now (etl.store.fetch_failures)
+    fetch_failures: list[tuple[str, str, int]] = field(default_factory=list)
 
 
 def _pairs(conn: Connection, sql: str) -> list[tuple[str, int]]:
@@ -450,12 +453,20 @@ def stats(conn: Connection) -> Stats:
             dict(r)
             for r in _rows(
                 conn,
-                "SELECT DISTINCT ON (site) site, status, started_at, finished_at, fetched, "
-                "cleaned, new, updated, duplicates, failed, error FROM crawl_runs "
-                "ORDER BY site, started_at DESC",
+                # A run still 'running' whose site's lease nobody holds has died: shown as
+                # interrupted (its site's next run records it so, etl.store.runs).
+                "SELECT DISTINCT ON (r.site) r.site, CASE WHEN r.status = 'running' "
+                "AND NOT EXISTS (SELECT 1 FROM site_leases l WHERE l.site = r.site "
+                "AND l.expires_at > now()) THEN 'interrupted' ELSE r.status END AS status, "
+                "r.started_at, r.finished_at, r.fetched, r.cleaned, r.new, r.updated, "
+                "r.duplicates, r.failed, CASE WHEN r.status = 'running' AND NOT EXISTS "
+                "(SELECT 1 FROM site_leases l WHERE l.site = r.site AND l.expires_at > now()) "
+                "THEN 'its process stopped without recording the end' ELSE r.error END AS error "
+                "FROM crawl_runs r ORDER BY r.site, r.started_at DESC",
                 {},
             )
         ],
+        fetch_failures=failure_reasons(conn),
     )
 
 

@@ -15,6 +15,15 @@ PITBOARD_SITES_FILE             unset: none                            one more 
                                                                        descriptions (besides
                                                                        $PITBOARD_HOME/sites.d/)
 PITBOARD_USER_AGENT             Pitboard/0.1 (+https://github.com/...) the crawler's User-Agent
+PITBOARD_MAX_PAGES              1000                                   responses a crawl of a
+                                                                       site stops at (0: none);
+                                                                       a site may set its own
+PITBOARD_DEPTH_LIMIT            10                                     links followed from a
+                                                                       start page, sitemap or
+                                                                       feed (0: no limit)
+PITBOARD_RETRY_AFTER_MAX        60                                     longest Retry-After (s)
+                                                                       a 429/503 is retried
+                                                                       after; longer: give up
 PREFECT_API_URL                 unset: a temporary local server        the Prefect server (needed
                                                                        by ``pitboard serve``)
 =============================== ====================================== ===========================
@@ -39,6 +48,9 @@ NEAR_DUP_THRESHOLD_ENV = "PITBOARD_NEAR_DUP_THRESHOLD"
 SITES_ENV = "PITBOARD_SITES"
 SITES_FILE_ENV = "PITBOARD_SITES_FILE"
 USER_AGENT_ENV = "PITBOARD_USER_AGENT"
+MAX_PAGES_ENV = "PITBOARD_MAX_PAGES"
+DEPTH_LIMIT_ENV = "PITBOARD_DEPTH_LIMIT"
+RETRY_AFTER_MAX_ENV = "PITBOARD_RETRY_AFTER_MAX"
 PREFECT_API_URL_ENV = "PREFECT_API_URL"
 
 # An honest User-Agent that says who we are and where to complain.
@@ -48,6 +60,15 @@ DEFAULT_USER_AGENT = "Pitboard/0.1 (+https://github.com/pitboard/pitboard)"
 # copies): precision and recall are both 1.0 from 0.3 to 0.6; 0.2 links distinct articles and
 # 0.7 misses copies. 0.5 sits in the middle of that range.
 DEFAULT_NEAR_DUP_THRESHOLD = 0.5
+# Bounds of one crawl of a real site. 1,000 responses at the real sites' 2 s delay is about half
+# an hour, inside the hourly cadence of the busiest sites; a first crawl of a large archive takes
+# several runs (a re-run revalidates what it has and goes further).
+DEFAULT_MAX_PAGES = 1000
+# Home -> section -> nine pages of pagination -> article. Deeper is a calendar, a faceted search
+# or an archive that sitemaps and feeds reach more cheaply.
+DEFAULT_DEPTH_LIMIT = 10
+# A server asking for more than a minute's pause is not asking for a retry in this run.
+DEFAULT_RETRY_AFTER_MAX = 60.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +86,9 @@ class Settings:
     sites_file: Path | None  # one more file of site descriptions
     user_agent: str
     prefect_api_url: str | None  # None: Prefect starts a temporary local server
+    max_pages_text: str = ""  # as written; empty means the default
+    depth_limit_text: str = ""
+    retry_after_max_text: str = ""
 
     @property
     def near_dup_threshold(self) -> float:
@@ -83,6 +107,37 @@ class Settings:
         """Where a user's site files live (``*.toml``, read in name order)."""
         return self.home / "sites.d"
 
+    @property
+    def max_pages(self) -> int:
+        """Responses one crawl of a site stops at (0: no cap); ValueError when not a count."""
+        return int(_number(MAX_PAGES_ENV, self.max_pages_text, DEFAULT_MAX_PAGES))
+
+    @property
+    def depth_limit(self) -> int:
+        """How many links deep a crawl follows (0: no limit); ValueError when not a count."""
+        return int(_number(DEPTH_LIMIT_ENV, self.depth_limit_text, DEFAULT_DEPTH_LIMIT))
+
+    @property
+    def retry_after_max(self) -> float:
+        """The longest Retry-After, in seconds, a crawl waits for; ValueError when negative."""
+        return _number(
+            RETRY_AFTER_MAX_ENV, self.retry_after_max_text, DEFAULT_RETRY_AFTER_MAX, real=True
+        )
+
+
+def _number(name: str, text: str, default: float, *, real: bool = False) -> float:
+    """``text`` as a non-negative count (or number, with ``real``), ``default`` when empty."""
+    if not text:
+        return default
+    try:
+        value = float(text) if real else int(text)
+    except ValueError:
+        value = -1
+    if not 0 <= value < float("inf"):  # NaN and infinity too
+        kind = "a number of seconds" if real else "a whole number"
+        raise ValueError(f"{name} must be {kind}, 0 or more, got {text!r}")
+    return value
+
 
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     """The settings ``environ`` (default: this process's environment) gives, blank meaning unset."""
@@ -99,6 +154,9 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         sites_file=Path(value(SITES_FILE_ENV)).expanduser() if value(SITES_FILE_ENV) else None,
         user_agent=value(USER_AGENT_ENV) or DEFAULT_USER_AGENT,
         prefect_api_url=value(PREFECT_API_URL_ENV) or None,
+        max_pages_text=value(MAX_PAGES_ENV),
+        depth_limit_text=value(DEPTH_LIMIT_ENV),
+        retry_after_max_text=value(RETRY_AFTER_MAX_ENV),
     )
 
 

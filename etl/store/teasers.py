@@ -18,16 +18,22 @@ from etl.dedup.urls import normalize_url
 from etl.store.models import ListingTeaserRow
 
 
-def save_teasers(conn: Connection, listings: Iterable[tuple[str, str, Sequence[Teaser]]]) -> None:
+def save_teasers(conn: Connection, listings: Iterable[tuple[str, str, Sequence[Teaser]]]) -> int:
     """Keep what listings say about the pages they link to (titles and excerpts as hints).
 
     ``listings``: ``(site, listing URL as fetched, its teasers)`` for each listing page.
+    Returns how many teasers were dropped because their link (or the listing's URL) cannot be
+    parsed: one hostile link loses its teaser, never the batch.
     """
     rows: dict[tuple[str, str], dict[str, object]] = {}
+    dropped = 0
     for site, url, teasers in listings:
         listing_url = normalize_url(url)
         for teaser in teasers:
             target = normalize_url(teaser.url)
+            if listing_url is None or target is None:
+                dropped += 1
+                continue
             rows[(listing_url, target)] = {
                 "site": site,
                 "listing_url": listing_url,
@@ -37,7 +43,7 @@ def save_teasers(conn: Connection, listings: Iterable[tuple[str, str, Sequence[T
                 "image": teaser.image,
             }
     if not rows:
-        return
+        return dropped
     stmt = insert(ListingTeaserRow)
     conn.execute(
         stmt.on_conflict_do_update(
@@ -51,3 +57,4 @@ def save_teasers(conn: Connection, listings: Iterable[tuple[str, str, Sequence[T
         ),
         list(rows.values()),
     )
+    return dropped

@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import argparse
 import logging
+import signal
 import sys
 from collections.abc import Sequence
 
 from flows.cli import database, pipeline, query, samples, serve, sites
-from flows.cli.common import CommandError, log
+from flows.cli.common import CommandError, interrupt_exit_code, log, on_sigterm
 
 __all__ = ["build_parser", "main"]
 
@@ -96,9 +97,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == database.PSQL:
         args.psql_args = psql_args
     _setup_logging(args.verbose)
-    from crawler.site_files import SiteFileError
-    from etl.store.database import DatabaseConfigError
+    from sqlalchemy.exc import OperationalError
 
+    from crawler.site_files import SiteFileError
+    from etl.store.database import (
+        DatabaseConfigError,
+        database_error_line,
+        is_configuration_error,
+    )
+
+    # SIGTERM stops a command as Ctrl-C does (KeyboardInterrupt): committed work is kept, the
+    # run is recorded as interrupted, child processes are stopped; exit code 143 (130: SIGINT).
+    signal.signal(signal.SIGTERM, on_sigterm)
     try:
         return int(args.func(args) or 0)
     except CommandError as exc:
@@ -107,6 +117,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (DatabaseConfigError, SiteFileError) as exc:
         _report(args.command, str(exc))
         return 2
-    except KeyboardInterrupt:
+    except OperationalError as exc:
+        # One line saying what the database said, not SQLAlchemy's 100-line traceback (-v has it).
+        if args.verbose:
+            log.exception("database error")
+        if is_configuration_error(exc):
+            _report(
+                args.command,
+                f"{database_error_line(exc)} (check --database-url or PITBOARD_DATABASE_URL)",
+            )
+            return 2
+        _report(args.command, f"cannot reach the database: {database_error_line(exc)}")
+        return 1
+    except BaseException as exc:
+        code = interrupt_exit_code(exc)
+        if code is None:
+            raise
+        if args.verbose:
+            log.exception("interrupted")
         log.warning("interrupted: work committed so far is kept; run the command again to resume")
-        return 130
+        return code

@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import signal
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, TypeAlias
 
@@ -41,6 +42,40 @@ class UsageError(CommandError):
     exit_code = 2
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised in the main thread like SIGINT's KeyboardInterrupt, so that one path
+    stops the work, keeps what was committed and records the run as interrupted."""
+
+    signal = signal.SIGTERM
+
+
+def on_sigterm(signum: int, frame: object) -> None:
+    raise Terminated()
+
+
+def interrupt_exit_code(exc: BaseException) -> int | None:
+    """The exit code of a command stopped by ``exc`` (128 + the signal: 130 for SIGINT, 143 for
+    SIGTERM), or None when ``exc`` is not an interrupt. Prefect's own ``TerminationSignal``
+    carries its signal too."""
+    number = getattr(exc, "signal", None)
+    if isinstance(number, int) and not isinstance(exc, Exception):
+        return 128 + number
+    if isinstance(exc, KeyboardInterrupt):
+        return 128 + signal.SIGINT
+    return None
+
+
+def parse_base_urls(pairs: list[str] | None) -> dict[str, str]:
+    """``["sample-en=http://127.0.0.1:8001", ...]`` as a mapping; UsageError names a bad pair."""
+    base_urls: dict[str, str] = {}
+    for pair in pairs or []:
+        site, sep, url = pair.partition("=")
+        if not sep or not site or not url:
+            raise UsageError(f"--base-url expects SITE=URL, got {pair!r}")
+        base_urls[site] = url
+    return base_urls
+
+
 def require_known_sites(names: Sequence[str]) -> None:
     """UsageError naming those of ``names`` that are not sites Pitboard knows."""
     from crawler.registry import all_sites
@@ -62,6 +97,23 @@ def open_engine(args: argparse.Namespace) -> Engine:
     if ensure_schema(engine):
         log.info("database schema upgraded to the latest revision")
     return engine
+
+
+def use_database_url(args: argparse.Namespace) -> None:
+    """Hand ``--database-url`` to the flows through the environment they read it from, never
+    as a flow parameter (Prefect stores parameters in clear in its own database)."""
+    from etl.store.settings import DATABASE_URL_ENV
+
+    if args.database_url:
+        os.environ[DATABASE_URL_ENV] = args.database_url
+
+
+def guard_children() -> None:
+    """Start this command's guardian (``flows.guardian``) before a flow runs: Prefect's
+    temporary server is a child process that would outlive a command killed with SIGKILL."""
+    from flows.guardian import start_guardian
+
+    start_guardian()
 
 
 def prefect_defaults() -> None:

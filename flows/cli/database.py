@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING
 from flows.cli.common import open_engine
 
 if TYPE_CHECKING:
+    from sqlalchemy.engine import URL
+
     from flows.cli.common import Subparsers
 
 PSQL = "psql"
@@ -65,16 +67,33 @@ def cmd_db(args: argparse.Namespace) -> int:
     return 0 if current == head else 1
 
 
+def psql_invocation(url: URL, psql: str, extra: list[str]) -> tuple[list[str], dict[str, str]]:
+    """psql's command line and environment for the database at ``url``: the password goes in
+    PGPASSWORD, never on the command line, where any user of the machine could read it
+    (``ps``, /proc/PID/cmdline)."""
+    import os
+
+    env = dict(os.environ)
+    if url.password is not None:
+        env["PGPASSWORD"] = str(url.password)
+    from sqlalchemy.engine import URL
+
+    # ``URL.set(password=None)`` keeps the password: build the URL without one.
+    bare = URL.create("postgresql", url.username, None, url.host, url.port, url.database, url.query)
+    libpq_url = bare.render_as_string(hide_password=False)
+    return [psql, libpq_url, *extra], env
+
+
 def cmd_psql(args: argparse.Namespace) -> int:
     import shutil
     import subprocess
     from pathlib import Path
 
     engine = open_engine(args)
-    libpq_url = engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
     psql = shutil.which("psql")
     if psql is None:  # the embedded server's wheel carries a psql of its own
         import pgserver
 
         psql = str(Path(pgserver.__file__).parent / "pginstall" / "bin" / "psql")
-    return subprocess.call([psql, libpq_url, *args.psql_args])
+    command, env = psql_invocation(engine.url, psql, args.psql_args)
+    return subprocess.call(command, env=env)

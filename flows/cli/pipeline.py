@@ -23,7 +23,15 @@ from flows.cli.arguments import (
     port_number,
     positive_int,
 )
-from flows.cli.common import CommandError, UsageError, log, open_engine, prefect_defaults
+from flows.cli.common import (
+    CommandError,
+    UsageError,
+    guard_children,
+    log,
+    open_engine,
+    prefect_defaults,
+    use_database_url,
+)
 from flows.cli.progress import on_terminal, progress_display
 
 if TYPE_CHECKING:
@@ -39,7 +47,10 @@ BASE_URL_HELP = (
 )
 # The raw-page pipeline's line after each batch it stored (crawler/pipelines.py).
 SAVED = re.compile(r"pitboard: saved (\d+) raw pages")
-MAX_PAGES_HELP = "store at most N pages per site (N >= 1; default: no limit)"
+MAX_PAGES_HELP = (
+    "store at most N pages per site (N >= 1; default: stop after the site's own cap of "
+    "responses, else $PITBOARD_MAX_PAGES, 1000)"
+)
 
 
 def register(sub: Subparsers) -> None:
@@ -87,6 +98,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from flows.demo import run_demo
     from flows.samples import SamplesUnavailable
 
+    guard_children()
     try:
         return run_demo(articles=args.articles, database_url=args.database_url, port=args.port)
     except SamplesUnavailable as exc:
@@ -106,13 +118,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     from flows.report import format_run_summary, format_site_rows
 
     started = time.monotonic()
+    guard_children()
     try:
-        rows = crawl_and_clean(
-            sites=sites,
-            base_urls=base_urls or None,
-            max_pages=args.max_pages,
-            database_url=args.database_url,
-        )
+        use_database_url(args)
+        rows = crawl_and_clean(sites=sites, base_urls=base_urls or None, max_pages=args.max_pages)
     except CrawlFailed as exc:
         raise CommandError(str(exc)) from exc
     print(format_site_rows(rows))

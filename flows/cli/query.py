@@ -293,4 +293,8 @@ def format_stats(s: Stats) -> str:
             for r in s.last_runs
         ),
     )
+    lines += [
+        "",
+        *_table("pages that could not be fetched", ("site", "reason", "pages"), s.fetch_failures),
+    ]
     return "\n".join(lines)

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from etl.store.settings import DATABASE_URL_ENV, SITES_ENV, load_settings
 from flows.cli.arguments import check_bound, check_sites, parse_base_urls, positive_int
-from flows.cli.common import UsageError, log, prefect_defaults
+from flows.cli.common import UsageError, guard_children, log, prefect_defaults
 
 if TYPE_CHECKING:
     from flows.cli.common import Subparsers
@@ -67,6 +67,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         # Through the environment, which the flow runs inherit, rather than the deployments'
         # parameters, which the Prefect UI shows with the password in them.
         os.environ[DATABASE_URL_ENV] = args.database_url
+    guard_children()
     log.info("serving %s on %s", ", ".join(sites) or "every real site", settings.prefect_api_url)
     serve_deployments(
         sites or None, interval=args.interval, base_urls=base_urls, max_pages=args.max_pages
