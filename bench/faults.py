@@ -281,7 +281,7 @@ def interrupt_rows(admin_url: str, pages_to_clean: int) -> list[Row]:
     rows = []
     slow = [slow_story(i) for i in range(SLOW_PAGES)]
     with HostileServer(links=slow) as server:
-        crawl = ["crawl", "sample-en", "--base-url", server.base_url, "--max-pages", "0"]
+        crawl = ["crawl", "sample-en", "--base-url", server.base_url]
         for signum in (signal.SIGTERM, signal.SIGKILL):
             rows.append(
                 interrupted_command(

@@ -77,9 +77,7 @@ def slow_site():
 def test_an_interrupted_crawl_stops_keeps_what_it_stored_and_leaves_no_spider(
     signum: int, engine: Engine, database_url: str, slow_site: HostileServer
 ) -> None:
-    proc = start_pitboard(
-        database_url, "crawl", "sample-en", "--base-url", slow_site.base_url, "--max-pages", "0"
-    )
+    proc = start_pitboard(database_url, "crawl", "sample-en", "--base-url", slow_site.base_url)
     children: set[int] = set()
     try:
         wait_for(lambda: count(engine, RawPageRow) > 0, 60, "the first stored pages")
