@@ -359,7 +359,7 @@ class FetchFailureRow(Base):
     __tablename__ = "fetch_failures"
     __table_args__ = ({"comment": "Pages the crawl could not fetch or store, and why."},)
 
-    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, comment="Row id.")
     site: Mapped[str] = mapped_column(String(64), index=True, comment="The site crawled.")
     url: Mapped[str] = mapped_column(Text, unique=True, comment="The URL requested.")
     reason: Mapped[str] = mapped_column(

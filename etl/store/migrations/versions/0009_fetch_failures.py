@@ -31,7 +31,7 @@ def upgrade() -> None:
     """Upgrade schema."""
     op.create_table(
         "fetch_failures",
-        sa.Column("id", sa.BigInteger(), nullable=False),
+        sa.Column("id", sa.BigInteger(), nullable=False, comment="Row id."),
         sa.Column("site", sa.String(length=64), nullable=False, comment="The site crawled."),
         sa.Column("url", sa.Text(), nullable=False, comment="The URL requested."),
         sa.Column("reason", sa.String(length=32), nullable=False, comment=REASON_COMMENT),
