@@ -7,6 +7,9 @@ PITBOARD_DATABASE_URL           unset: the embedded PostgreSQL         SQLAlchem
 PITBOARD_HOME                   $XDG_DATA_HOME/pitboard, else          the embedded database, the
                                 ~/.local/share/pitboard                user's site files (sites.d/)
                                                                        and other state
+PITBOARD_REDIS_URL              unset: each spider process crawls      Redis URL: every spider
+                                alone, Redis is not needed             process of a site shares
+                                                                       one frontier (scrapy-redis)
 PITBOARD_NEAR_DUP_THRESHOLD     0.5                                    similarity from which a
                                                                        text copies another
 PITBOARD_SITES                  empty: every real site                 sites ``pitboard serve``
@@ -36,6 +39,7 @@ from pathlib import Path
 DATABASE_URL_ENV = "PITBOARD_DATABASE_URL"
 HOME_ENV = "PITBOARD_HOME"
 NEAR_DUP_THRESHOLD_ENV = "PITBOARD_NEAR_DUP_THRESHOLD"
+REDIS_URL_ENV = "PITBOARD_REDIS_URL"
 SITES_ENV = "PITBOARD_SITES"
 SITES_FILE_ENV = "PITBOARD_SITES_FILE"
 USER_AGENT_ENV = "PITBOARD_USER_AGENT"
@@ -65,6 +69,7 @@ class Settings:
     sites_file: Path | None  # one more file of site descriptions
     user_agent: str
     prefect_api_url: str | None  # None: Prefect starts a temporary local server
+    redis_url: str | None = None  # None: no shared frontier, each spider process its own
 
     @property
     def near_dup_threshold(self) -> float:
@@ -99,6 +104,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         sites_file=Path(value(SITES_FILE_ENV)).expanduser() if value(SITES_FILE_ENV) else None,
         user_agent=value(USER_AGENT_ENV) or DEFAULT_USER_AGENT,
         prefect_api_url=value(PREFECT_API_URL_ENV) or None,
+        redis_url=value(REDIS_URL_ENV) or None,
     )
 
 
