@@ -4,6 +4,11 @@
 variable                        default                                what it sets
 =============================== ====================================== ===========================
 PITBOARD_DATABASE_URL           unset: the embedded PostgreSQL         SQLAlchemy URL (psycopg2)
+PITBOARD_DASK_ADDRESS           unset: local worker processes          the Dask scheduler the
+                                                                       flows clean on
+                                                                       (tcp://HOST:8786), or
+                                                                       ``local``/``local:N``: a
+                                                                       LocalCluster of N workers
 PITBOARD_HOME                   $XDG_DATA_HOME/pitboard, else          the embedded database, the
                                 ~/.local/share/pitboard                user's site files (sites.d/)
                                                                        and other state
@@ -37,6 +42,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 DATABASE_URL_ENV = "PITBOARD_DATABASE_URL"
+DASK_ADDRESS_ENV = "PITBOARD_DASK_ADDRESS"
 HOME_ENV = "PITBOARD_HOME"
 NEAR_DUP_THRESHOLD_ENV = "PITBOARD_NEAR_DUP_THRESHOLD"
 REDIS_URL_ENV = "PITBOARD_REDIS_URL"
@@ -70,6 +76,7 @@ class Settings:
     user_agent: str
     prefect_api_url: str | None  # None: Prefect starts a temporary local server
     redis_url: str | None = None  # None: no shared frontier, each spider process its own
+    dask_address: str | None = None  # None: the flows clean in local worker processes
 
     @property
     def near_dup_threshold(self) -> float:
@@ -105,6 +112,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         user_agent=value(USER_AGENT_ENV) or DEFAULT_USER_AGENT,
         prefect_api_url=value(PREFECT_API_URL_ENV) or None,
         redis_url=value(REDIS_URL_ENV) or None,
+        dask_address=value(DASK_ADDRESS_ENV) or None,
     )
 
 
