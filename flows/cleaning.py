@@ -12,10 +12,13 @@ Addresses: ``tcp://HOST:8786`` (a running ``dask scheduler``, with ``dask worker
 anywhere that can import Pitboard), or ``local`` / ``local:N`` for a ``distributed.LocalCluster``
 of N single-threaded worker processes (default: as many as the local pool would use), started
 for the stage and stopped after it. prefect-dask is imported only when an address is set.
+The workers report their task runs to the Prefect server, so Dask needs ``PREFECT_API_URL``:
+with Prefect's temporary server each worker process would try to start one of its own.
 """
 
 from __future__ import annotations
 
+import importlib
 import logging
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -76,17 +79,32 @@ def dask_task_runner(address: str) -> DaskTaskRunner:
     return DaskTaskRunner(address=address)
 
 
+class DaskNeedsPrefectServer(RuntimeError):
+    """Dask workers run Prefect task runs: each would otherwise start a temporary server of
+    its own, and time out doing so."""
+
+
 @contextmanager
 def dask_submitter(
-    address: str,
+    address: str, *, warm_up: bool = False
 ) -> Iterator[tuple[Callable[..., Any], int]]:
     """A ``SubmitBatch`` sending batches to the Dask cluster at ``address``, and its thread
-    count, for as long as the block lasts."""
+    count, for as long as the block lasts. ``warm_up``: every worker imports the cleaning code
+    first (benchmarks; a flow lets the first batch pay for it)."""
+    from prefect.settings import PREFECT_API_URL
+
+    if not PREFECT_API_URL.value():
+        raise DaskNeedsPrefectServer(
+            f"PITBOARD_DASK_ADDRESS={address!r} needs a Prefect server that the Dask workers "
+            "report to: set PREFECT_API_URL (see README, Scaling out)"
+        )
     with dask_task_runner(address) as runner:
 
         def submit(pages: Sequence[RawPage], profiles: Mapping[str, SiteProfile | None]) -> Any:
             return runner.submit(clean_batch_task, {"pages": pages, "profiles": profiles})
 
+        if warm_up:
+            runner.client.run(importlib.import_module, "etl.clean_stored")
         threads = sum(runner.client.nthreads().values())
         yield submit, max(1, threads)
 
