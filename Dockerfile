@@ -1,4 +1,5 @@
-# Pitboard image: the CLI, the Scrapy project and the Prefect flows (used by docker-compose.yml).
+# Pitboard image: the CLI, the Scrapy project, the Prefect flows, and scrapy-redis and Dask for the
+# scale-out services (used by docker-compose.yml).
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -12,7 +13,7 @@ COPY crawler ./crawler
 COPY etl ./etl
 COPY flows ./flows
 COPY samplesite ./samplesite
-RUN python -m pip install --upgrade pip && python -m pip install .
+RUN python -m pip install --upgrade pip && python -m pip install '.[scale]'
 
 # Runs as an unprivileged user; PITBOARD_HOME holds nothing important when
 # PITBOARD_DATABASE_URL points at the compose PostgreSQL.

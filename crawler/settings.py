@@ -100,3 +100,16 @@ PITBOARD_DATABASE_PATIENCE = 30.0
 # built as Store(database_url) with the PageStore interface (crawler.middlewares).
 PITBOARD_CONDITIONAL_REQUESTS = True
 PITBOARD_PAGE_STORE = "crawler.middlewares.RawPagesStore"
+
+# --- Shared frontier (PITBOARD_REDIS_URL) -------------------------------------------------------
+# With a Redis URL, every spider process of a site takes its requests from one Redis queue and
+# one set of seen requests (crawler/shared_frontier.py, scrapy-redis), and closes when that queue
+# has stayed empty for PITBOARD_REDIS_IDLE_SECONDS. Without it Scrapy's own scheduler is used and
+# neither Redis nor scrapy-redis is imported.
+if _environment.redis_url:
+    SCHEDULER = "crawler.shared_frontier.SharedScheduler"
+    DUPEFILTER_CLASS = "crawler.shared_frontier.SharedDupeFilter"
+    REDIS_URL = _environment.redis_url
+# Keys PREFIX:SITE:requests, :dupefilter and :workers; workers with the same prefix share a crawl.
+PITBOARD_REDIS_KEY_PREFIX = "pitboard"
+PITBOARD_REDIS_IDLE_SECONDS = 30.0

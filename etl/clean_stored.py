@@ -18,6 +18,7 @@ from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from multiprocessing import active_children, get_context
 from multiprocessing.process import BaseProcess
+from typing import Protocol
 
 from sqlalchemy.engine import Engine
 
@@ -88,9 +89,10 @@ class BatchResult:
     failures: list[tuple[str, str]]  # (url, error): left uncleaned, retried by the next run
 
 
-def _clean_batch(
-    pages: Sequence[RawPage], profiles: Mapping[str, SiteProfile] | None = None
+def clean_batch(
+    pages: Sequence[RawPage], profiles: Mapping[str, SiteProfile | None] | None = None
 ) -> BatchResult:
+    """Clean one batch: the unit of work a worker (a local process or a Dask task) does."""
     records, failures = [], []
     for page in pages:
         try:
@@ -176,6 +178,17 @@ def _stop_workers(workers: Sequence[BaseProcess], grace: float = 3.0) -> None:
             process.kill()
 
 
+class BatchFuture(Protocol):
+    """What a submitted batch gives back: ``concurrent.futures.Future`` and Prefect's futures
+    (``PrefectDaskFuture`` included) both have this."""
+
+    def result(self) -> BatchResult: ...
+
+
+# Cleaning a batch elsewhere: (pages, their sites' profiles) -> a future of its BatchResult.
+SubmitBatch = Callable[[Sequence[RawPage], Mapping[str, SiteProfile | None]], BatchFuture]
+
+
 def default_workers() -> int:
     return max(1, min(4, os.cpu_count() or 1))
 
@@ -195,16 +208,22 @@ def clean_stored_pages(
     load_batch_size: int = LOAD_BATCH,
     workers: int | None = None,
     progress: Callable[[CleanRunStats], None] | None = None,
+    submit: SubmitBatch | None = None,
 ) -> CleanRunStats:
     """Clean every stored page still waiting (or every page, with ``everything``) and load it.
 
     Pages are read and cleaned ``batch_size`` at a time (the unit of work of a worker) and
     loaded ``load_batch_size`` at a time, each load in its own transaction.
+
+    Batches are cleaned in ``workers`` local processes (in this one when 1), or by ``submit``
+    when given (``flows.cleaning``: Prefect tasks on a Dask cluster), with ``workers`` then
+    the number of batches kept in flight per pair. Reading, profiles, the order of loading and
+    the transactions are the same either way: only where ``clean_batch`` runs differs.
     """
     stats = CleanRunStats()
     started = time.perf_counter()
     workers = default_workers() if workers is None else workers
-    if workers > 1 and not everything:
+    if workers > 1 and not everything and submit is None:
         with engine.connect() as conn:
             if count_pages_to_clean(conn, sites) < 4 * batch_size:
                 workers = 1  # starting worker processes costs more than a few batches take
@@ -217,7 +236,7 @@ def clean_stored_pages(
         for batch in iter_pages_to_clean(
             engine, sites, everything=everything, batch_size=batch_size
         ):
-            if workers > 1 and executor is None:
+            if submit is None and workers > 1 and executor is None:
                 # spawn, not fork: the parent may hold threads (Prefect, DB pools).
                 executor = ProcessPoolExecutor(
                     workers,
@@ -225,14 +244,15 @@ def clean_stored_pages(
                     initializer=_worker_init,
                     initargs=(os.getpid(),),
                 )
+                submit = _pool_submitter(executor)
             for site in {page.site for page in batch} - profiles.keys():
                 profiles[site] = site_profile(engine, site)
             wanted = {page.site: profiles[page.site] for page in batch}
-            if executor is None:
-                loader.add(_clean_batch(batch, wanted))
+            if submit is None:
+                loader.add(clean_batch(batch, wanted))
                 continue
             # The reader pages by id, so batches in flight are never read twice.
-            pending.append(executor.submit(_clean_batch, batch, wanted))
+            pending.append(submit(batch, wanted))
             if len(pending) >= workers * 2:
                 loader.add(pending.pop(0).result())
         while pending:
@@ -251,6 +271,13 @@ def clean_stored_pages(
             executor.shutdown(cancel_futures=True)
     stats.seconds = time.perf_counter() - started
     return stats
+
+
+def _pool_submitter(executor: Executor) -> SubmitBatch:
+    def submit(pages: Sequence[RawPage], profiles: Mapping[str, SiteProfile | None]) -> BatchFuture:
+        return executor.submit(clean_batch, pages, profiles)
+
+    return submit
 
 
 class _BatchLoader:

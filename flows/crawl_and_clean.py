@@ -32,7 +32,7 @@ from prefect.artifacts import create_markdown_artifact
 from prefect.runtime import flow_run
 from sqlalchemy.exc import OperationalError
 
-from etl.clean_stored import CleanRunStats, clean_stored_pages
+from etl.clean_stored import CleanRunStats
 from etl.store.database import (
     describe,
     get_engine,
@@ -44,6 +44,7 @@ from etl.store.locks import LeaseLost, SiteBusy, SiteLease, site_lock
 from etl.store.migrate import ensure_schema
 from etl.store.raw_pages import count_fetched_since
 from etl.store.runs import finish_run, mark_interrupted, start_run
+from flows.cleaning import clean_stage
 from flows.report import SiteRun, duplicates_found, site_rows_markdown
 from flows.spider_process import LogLine, SpiderFailed, is_progress_line, run_spider, stop_spiders
 
@@ -157,7 +158,7 @@ def clean_pages(sites: list[str], everything: bool = False) -> CleanRunStats:
     Safe to retry: each batch commits its articles together with its pages' cleaned mark.
     """
     logger = get_run_logger()
-    stats = clean_stored_pages(
+    stats = clean_stage(  # local worker processes, or Dask with PITBOARD_DASK_ADDRESS
         get_engine(resolve_database_url()),
         sites or None,
         everything=everything,

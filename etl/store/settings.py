@@ -4,9 +4,17 @@
 variable                        default                                what it sets
 =============================== ====================================== ===========================
 PITBOARD_DATABASE_URL           unset: the embedded PostgreSQL         SQLAlchemy URL (psycopg2)
+PITBOARD_DASK_ADDRESS           unset: local worker processes          the Dask scheduler the
+                                                                       flows clean on
+                                                                       (tcp://HOST:8786), or
+                                                                       ``local``/``local:N``: a
+                                                                       LocalCluster of N workers
 PITBOARD_HOME                   $XDG_DATA_HOME/pitboard, else          the embedded database, the
                                 ~/.local/share/pitboard                user's site files (sites.d/)
                                                                        and other state
+PITBOARD_REDIS_URL              unset: each spider process crawls      Redis URL: every spider
+                                alone, Redis is not needed             process of a site shares
+                                                                       one frontier (scrapy-redis)
 PITBOARD_NEAR_DUP_THRESHOLD     0.5                                    similarity from which a
                                                                        text copies another
 PITBOARD_SITES                  empty: every real site                 sites ``pitboard serve``
@@ -43,8 +51,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 DATABASE_URL_ENV = "PITBOARD_DATABASE_URL"
+DASK_ADDRESS_ENV = "PITBOARD_DASK_ADDRESS"
 HOME_ENV = "PITBOARD_HOME"
 NEAR_DUP_THRESHOLD_ENV = "PITBOARD_NEAR_DUP_THRESHOLD"
+REDIS_URL_ENV = "PITBOARD_REDIS_URL"
 SITES_ENV = "PITBOARD_SITES"
 SITES_FILE_ENV = "PITBOARD_SITES_FILE"
 USER_AGENT_ENV = "PITBOARD_USER_AGENT"
@@ -89,6 +99,8 @@ class Settings:
     max_pages_text: str = ""  # as written; empty means the default
     depth_limit_text: str = ""
     retry_after_max_text: str = ""
+    redis_url: str | None = None  # None: no shared frontier, each spider process its own
+    dask_address: str | None = None  # None: the flows clean in local worker processes
 
     @property
     def near_dup_threshold(self) -> float:
@@ -157,6 +169,8 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         max_pages_text=value(MAX_PAGES_ENV),
         depth_limit_text=value(DEPTH_LIMIT_ENV),
         retry_after_max_text=value(RETRY_AFTER_MAX_ENV),
+        redis_url=value(REDIS_URL_ENV) or None,
+        dask_address=value(DASK_ADDRESS_ENV) or None,
     )
 
 

@@ -1,0 +1,105 @@
+"""The cleaning stage on a local Dask cluster loads exactly what the local process pool loads.
+
+Both runs are ``flows.cleaning.clean_stage``, the function the flows call, over the same raw
+pages: once on its process pool, once with ``PITBOARD_DASK_ADDRESS=local:2`` (Prefect's Dask
+task runner on a LocalCluster of two worker processes). The articles tables are compared row
+by row, every column but the ones a run stamps (ids, times) and the generated search vector.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.engine import Engine
+
+from flows.cleaning import clean_stage
+from flows.spider_process import run_spider
+from samplesite.server import ServedSites
+from tests.conftest import SAMPLE_SITES
+
+pytestmark = pytest.mark.prefect
+
+# Every table cleaning writes; raw_pages gets its "cleaned" marks reset instead.
+LOADED_TABLES = (
+    "articles",
+    "article_urls",
+    "article_versions",
+    "listing_teasers",
+    "near_dup_signatures",
+    "near_dup_bands",
+)
+SNAPSHOT = text(
+    """
+    SELECT a.site, a.url, r.url AS raw_page, a.kind, a.title, a.author, a.published_at,
+           a.modified_at, a.language, a.image, a.tags, a.text, a.content_hash, a.place,
+           a.credit, a.series, a.classes, a.manufacturers, a.car_numbers, o.url AS copy_of,
+           ARRAY(SELECT u.url FROM article_urls u WHERE u.article_id = a.id ORDER BY u.url)
+    FROM articles a
+    LEFT JOIN articles o ON o.id = a.duplicate_of
+    LEFT JOIN raw_pages r ON r.id = a.raw_page_id
+    ORDER BY a.url
+    """
+)
+
+
+def _snapshot(engine: Engine) -> list[tuple[Any, ...]]:
+    with engine.connect() as conn:
+        return [tuple(row) for row in conn.execute(SNAPSHOT)]
+
+
+def _forget_cleaning(engine: Engine) -> None:
+    with engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {', '.join(LOADED_TABLES)} RESTART IDENTITY CASCADE"))
+        conn.execute(text("UPDATE raw_pages SET cleaned_at = NULL, page_kind = NULL"))
+
+
+def test_cleaning_on_a_local_dask_cluster_loads_what_the_process_pool_loads(
+    database_url: str,
+    engine: Engine,
+    served: ServedSites,
+    prefect_harness: None,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    for site in SAMPLE_SITES:
+        run_spider(site, database_url=database_url, base_url=served.base_url(site))
+    monkeypatch.delenv("PITBOARD_DASK_ADDRESS", raising=False)
+
+    # Batches of 40 pages: several per worker, so both workers take some and results come
+    # back in another order than they were sent.
+    pool = clean_stage(engine, everything=True, batch_size=40)
+    on_pool = _snapshot(engine)
+    _forget_cleaning(engine)
+    monkeypatch.setenv("PITBOARD_DASK_ADDRESS", "local:2")
+    dask = clean_stage(engine, everything=True, batch_size=40)
+    on_dask = _snapshot(engine)
+
+    assert pool.pages > 80 and pool.failed == 0
+    assert pool.load.new > 20
+    assert (dask.pages, dask.failed, dask.kinds, dask.load.as_dict()) == (
+        pool.pages,
+        pool.failed,
+        pool.kinds,
+        pool.load.as_dict(),
+    )
+    assert len(on_dask) == len(on_pool) == pool.load.new + pool.load.duplicates
+    assert on_dask == on_pool
+    # ... and the Dask run's batches were Prefect task runs, one per batch.
+    assert _clean_batch_task_runs(expected=-(-pool.pages // 40)) == -(-pool.pages // 40)
+
+
+def _clean_batch_task_runs(expected: int, wait_seconds: float = 20.0) -> int:
+    """How many ``clean-batch`` task runs the Prefect server knows (they arrive as events)."""
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import TaskRunFilter, TaskRunFilterName
+
+    wanted = TaskRunFilter(name=TaskRunFilterName(like_="clean-batch"))
+    deadline = time.monotonic() + wait_seconds
+    with get_client(sync_client=True) as client:
+        while True:
+            count = len(client.read_task_runs(task_run_filter=wanted, limit=200))
+            if count >= expected or time.monotonic() > deadline:
+                return count
+            time.sleep(0.5)
