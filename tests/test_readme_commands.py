@@ -59,6 +59,15 @@ NOT_RUN = {
     "pitboard sites add https://www.example-racing.com --name exr": "needs the internet",
     "pitboard sites check exr --pages 20": "needs the internet (the site added above)",
     "pitboard crawl exr && pitboard clean --site exr": "needs the internet (the site added above)",
+    "export PITBOARD_REDIS_URL=redis://redis.example:6379/0": "an example server",
+    "pitboard crawl sportscar365": (
+        "needs the internet; tests/test_shared_frontier.py runs two crawlers on one Redis frontier"
+    ),
+    "dask scheduler --port 8786 &": "tests/test_dask_cleaning.py runs a local Dask cluster",
+    "dask worker tcp://sched.example:8786 --nworkers 2 --nthreads 1": "an example scheduler",
+    "export PITBOARD_DASK_ADDRESS=tcp://sched.example:8786 "
+    "PREFECT_API_URL=http://prefect.example:4200/api": "example servers that do not exist",
+    "pitboard run sportscar365": "needs the internet",
 }
 
 
