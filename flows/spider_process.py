@@ -25,6 +25,8 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from etl.store.settings import REDIS_URL_ENV
+
 log = logging.getLogger(__name__)
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -262,6 +264,11 @@ def _run(
     if run.finish_reason == "pitboard_storage_failed":
         raise SpiderFailed(f"{site}: the database refused the fetched pages; see the log above")
     if stats and run.responses == 0:
+        if run.download_errors == 0 and env.get(REDIS_URL_ENV):
+            # One of several workers on a shared frontier, started when the others had taken
+            # every request: nothing was tried, so nothing failed.
+            log.info("%s: the shared frontier had no request left for this worker", site)
+            return run
         raise SpiderFailed(
             f"{site}: no page could be fetched ({run.download_errors} download errors): "
             "is the site reachable from here?"

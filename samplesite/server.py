@@ -11,6 +11,7 @@ requests included); ``set_edition(2)`` switches every site to its edited state a
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -21,6 +22,7 @@ from samplesite.generator import build_sample_sites
 from samplesite.model import PageTruth
 from samplesite.site import SampleSite
 
+GATE_TIMEOUT = 120.0
 LOGGED_HEADERS = ("Host", "User-Agent", "If-None-Match", "If-Modified-Since", "Accept-Encoding")
 
 
@@ -54,6 +56,10 @@ class ServedSites:
     def __init__(self, sites: dict[str, SampleSite]) -> None:
         self.sites = sites
         self.edition = 1
+        # Seconds every answer waits before it is sent, and an event answers wait for (up to
+        # GATE_TIMEOUT) while it is set here and not yet set itself: None serves at once.
+        self.latency = 0.0
+        self.gate: threading.Event | None = None
         self._log: list[LoggedRequest] = []
         self._lock = threading.Lock()
         self._servers: dict[str, ThreadingHTTPServer] = {}
@@ -141,6 +147,11 @@ def _handler(served: ServedSites, site: SampleSite) -> type[BaseHTTPRequestHandl
             self._answer(send_body=False)
 
         def _answer(self, send_body: bool) -> None:
+            gate = served.gate
+            if gate is not None:
+                gate.wait(GATE_TIMEOUT)
+            if served.latency:
+                time.sleep(served.latency)
             response = site.render(self.path, edition=served.edition, headers=self.headers)
             # Logged before answering, so a client that has its answer always finds it logged.
             served._record(

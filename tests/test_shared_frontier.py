@@ -6,6 +6,8 @@ with PITBOARD_REDIS_URL pointing at the machine's Redis and a key prefix of the 
 
 from __future__ import annotations
 
+import threading
+import time
 import uuid
 from collections import Counter
 from collections.abc import Iterator
@@ -48,6 +50,20 @@ def _page_of(target: str) -> str:
     return urlsplit(target).path.rstrip("/") or "/"
 
 
+def _open_when_joined(gate: threading.Event, workers_key: str, workers: int) -> None:
+    """Set ``gate`` once ``workers`` crawlers are registered in Redis (or after two minutes)."""
+    import redis
+
+    client = redis.Redis.from_url(REDIS_URL)
+    try:
+        deadline = time.monotonic() + 120
+        while client.zcard(workers_key) < workers and time.monotonic() < deadline:
+            time.sleep(0.1)
+    finally:
+        gate.set()
+        client.close()
+
+
 def _crawl(database_url: str, base_url: str, prefix: str) -> SpiderRun:
     settings = {
         "PITBOARD_REDIS_KEY_PREFIX": prefix,
@@ -64,10 +80,18 @@ def test_two_crawler_processes_share_one_frontier(
     import redis
 
     monkeypatch.setenv("PITBOARD_REDIS_URL", REDIS_URL)
+    workers_key = frontier_keys(redis_prefix, SITE)["workers"]
     with serve_sample_sites(articles=80, seed=11) as served:
+        # On a loaded machine one process can start seconds after the other, which may by then
+        # have crawled the whole site. The server holds every answer until both have joined the
+        # frontier, and slows each one so that the crawl outlasts Scrapy's 5 s idle poll: the
+        # process that queued nothing itself takes its share.
+        served.gate = threading.Event()
+        served.latency = 0.5
         base_url = served.base_url(SITE)
         port = urlsplit(base_url).port
-        with ThreadPoolExecutor(2) as pool:
+        with ThreadPoolExecutor(3) as pool:
+            pool.submit(_open_when_joined, served.gate, workers_key, 2)
             futures = [pool.submit(_crawl, database_url, base_url, redis_prefix) for _ in range(2)]
             runs = [f.result() for f in futures]  # SpiderFailed or a timeout would raise here
         hits = [r for r in served.requests if r.site == SITE and r.method == "GET"]

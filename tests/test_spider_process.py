@@ -36,6 +36,31 @@ def test_a_site_that_cannot_be_reached_fails_with_a_clear_message(database_url: 
         run_spider("sample-en", database_url=database_url, base_url=f"http://127.0.0.1:{port}")
 
 
+@pytest.mark.network
+@pytest.mark.faults
+def test_on_a_shared_frontier_an_unreachable_site_still_fails(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A worker that fetched nothing is excused only when it tried nothing (its peers had
+    taken every request): refused connections are download errors, and fail the crawl."""
+    import uuid
+
+    monkeypatch.setenv("PITBOARD_REDIS_URL", "redis://127.0.0.1:6379/0")
+    with socket.create_server(("127.0.0.1", 0)) as probe:
+        port = probe.getsockname()[1]
+    settings = {
+        "PITBOARD_REDIS_KEY_PREFIX": f"pitboard-test-{uuid.uuid4().hex[:12]}",
+        "PITBOARD_REDIS_IDLE_SECONDS": "1",
+    }
+    with pytest.raises(SpiderFailed, match="no page could be fetched"):
+        run_spider(
+            "sample-en",
+            database_url=database_url,
+            base_url=f"http://127.0.0.1:{port}",
+            settings=settings,
+        )
+
+
 def test_the_spider_process_does_not_import_cleaning_or_dedup() -> None:
     """What a crawl imports it pays for at every start: datasketch alone brings scipy (~1 s)."""
     modules = [
