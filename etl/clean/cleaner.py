@@ -43,6 +43,9 @@ from etl.clean.rules import DATE_LINE_WINDOW, RuleContext, apply_rules, first_cr
 
 log = logging.getLogger(__name__)
 
+#: The kinds stored as stories, whose date is worth htmldate's search; a listing keeps only
+#: its teasers, and an "other" page nothing.
+STORED_KINDS = frozenset({"article", "gallery"})
 #: A byline or date line is short; a date inside a longer line is a date the article mentions.
 BYLINE_MAX_CHARS = 120
 
@@ -97,9 +100,11 @@ def _clean(body: bytes | str, url: str, site_profile: SiteProfile | None) -> Cle
     if info.language is None and lines:
         info.language = guess_language(" ".join(lines[:20]))
     if info.published_at is None:
-        info.published_at = (
-            date_in_byline(lines, info.language) or date_in_url(url) or guess_date(tree, url)
-        )
+        info.published_at = date_in_byline(lines, info.language) or date_in_url(url)
+    if info.published_at is None and classification.kind in STORED_KINDS:
+        # htmldate's search of the whole tree is the dearest guess (a third of a listing
+        # page's cleaning on the sample sites): only a page stored as a story needs its date.
+        info.published_at = guess_date(tree, url)
     if info.updated_at is None:
         info.updated_at = updated_in_lines(lines, info.language, DATE_LINE_WINDOW)
     # Zoneless times are the site's (its stamps' offset, else Paris for French pages, else UTC).
