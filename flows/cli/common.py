@@ -12,7 +12,6 @@ import argparse
 import logging
 import os
 import signal
-from collections.abc import Sequence
 from typing import TYPE_CHECKING, TypeAlias
 
 if TYPE_CHECKING:
@@ -63,27 +62,6 @@ def interrupt_exit_code(exc: BaseException) -> int | None:
     if isinstance(exc, KeyboardInterrupt):
         return 128 + signal.SIGINT
     return None
-
-
-def parse_base_urls(pairs: list[str] | None) -> dict[str, str]:
-    """``["sample-en=http://127.0.0.1:8001", ...]`` as a mapping; UsageError names a bad pair."""
-    base_urls: dict[str, str] = {}
-    for pair in pairs or []:
-        site, sep, url = pair.partition("=")
-        if not sep or not site or not url:
-            raise UsageError(f"--base-url expects SITE=URL, got {pair!r}")
-        base_urls[site] = url
-    return base_urls
-
-
-def require_known_sites(names: Sequence[str]) -> None:
-    """UsageError naming those of ``names`` that are not sites Pitboard knows."""
-    from crawler.registry import all_sites
-
-    known = all_sites()
-    unknown = [name for name in names if name not in known]
-    if unknown:
-        raise UsageError(f"unknown site(s): {', '.join(unknown)} (see `pitboard sites`)")
 
 
 def open_engine(args: argparse.Namespace) -> Engine:
