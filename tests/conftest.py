@@ -104,6 +104,16 @@ def served() -> Iterator[ServedSites]:
         yield sites
 
 
+@pytest.fixture
+def prefect_env(tmp_path: Path) -> Iterator[dict[str, str]]:
+    """A Prefect server of the test's own (SQLite under a temporary PREFECT_HOME), for commands
+    that need a real one (``pitboard serve``, Prefect workers): the environment to run them in."""
+    from tests.prefect_server import own_prefect_server
+
+    with own_prefect_server(tmp_path) as env:
+        yield env
+
+
 @pytest.fixture(scope="session")
 def prefect_harness() -> Iterator[None]:
     """A temporary Prefect server and database for the flows run by the tests."""
@@ -121,7 +131,7 @@ def prefect_harness() -> Iterator[None]:
 MARKS_BY_FIXTURE = {
     "db": frozenset({"admin_url", "test_database_url", "database_url", "engine"}),
     "network": frozenset({"served"}),
-    "prefect": frozenset({"prefect_harness"}),
+    "prefect": frozenset({"prefect_harness", "prefect_env"}),
 }
 
 

@@ -9,15 +9,8 @@ from __future__ import annotations
 import json
 import os
 import re
-import signal
-import socket
 import subprocess
 import sys
-import time
-import urllib.error
-import urllib.request
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -31,91 +24,11 @@ from etl.store.models import ArticleRow, CrawlRunRow
 from flows.cli import build_parser
 from flows.deployments import RECLEAN_CRON, RECLEAN_DEPLOYMENT, build_deployments
 from samplesite.server import ServedSites
+from tests.prefect_server import api_call, running, wait_while_running
 
 ROOT = Path(__file__).resolve().parent.parent
 COMPOSE_FILE = ROOT / "docker-compose.yml"
-SERVER_START_SECONDS = 90
 FIRST_RUN_SECONDS = 150
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def api_call(api_url: str, path: str, body: dict[str, Any] | None = None) -> Any:
-    """GET (no body) or POST a JSON body to the Prefect API; None while it does not answer."""
-    data = None if body is None else json.dumps(body).encode()
-    request = urllib.request.Request(
-        api_url + path, data=data, headers={"Content-Type": "application/json"}
-    )
-    try:
-        with urllib.request.urlopen(request, timeout=10) as response:
-            return json.loads(response.read() or b"null")
-    except (urllib.error.URLError, ConnectionError, TimeoutError):
-        return None
-
-
-def wait_for(condition: Any, seconds: float, what: str, process: subprocess.Popen[bytes]) -> None:
-    """Poll ``condition`` until true; fail after ``seconds`` or when ``process`` has exited."""
-    deadline = time.monotonic() + seconds
-    while not condition():
-        if process.poll() is not None:
-            pytest.fail(f"{what}: the process exited with {process.returncode}")
-        if time.monotonic() > deadline:
-            pytest.fail(f"{what}: not within {seconds} s")
-        time.sleep(1)
-
-
-def stop(process: subprocess.Popen[bytes]) -> None:
-    """Stop a process started in its own session, with everything it started."""
-    if process.poll() is None:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=30)
-
-
-@contextmanager
-def running(
-    command: list[str], env: dict[str, str], log_path: Path
-) -> Iterator[subprocess.Popen[bytes]]:
-    """``command`` running from the repository root in its own session, its output in
-    ``log_path``; stopped with everything it started on exit."""
-    with open(log_path, "wb") as log:
-        process = subprocess.Popen(
-            command,
-            cwd=ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        try:
-            yield process
-        finally:
-            stop(process)
-
-
-@pytest.fixture
-def prefect_env(tmp_path: Path) -> Iterator[dict[str, str]]:
-    """A Prefect server of its own (SQLite under a temporary PREFECT_HOME) and its environment."""
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
-    env |= {"PREFECT_HOME": str(tmp_path / "prefect"), "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
-    api_url = f"http://127.0.0.1:{port}/api"
-    command = [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1"]
-    with running([*command, "--port", str(port)], env, tmp_path / "server.log") as server:
-        wait_for(
-            lambda: api_call(api_url, "/health") is True,
-            SERVER_START_SECONDS,
-            "Prefect server healthy",
-            server,
-        )
-        yield env | {"PREFECT_API_URL": api_url}
 
 
 @pytest.mark.prefect  # a Prefect server of its own (prefect_env), not prefect_harness
@@ -131,7 +44,7 @@ def test_served_deployment_runs_on_schedule_and_loads_the_sample_site(
     command = [sys.executable, "-m", "flows.cli", "serve", "sample-en", "--interval", "5"]
     completed_filter = {"flow_runs": {"state": {"type": {"any_": ["COMPLETED"]}}}}
     with running([*command, "--base-url", base_url], env, tmp_path / "serve.log") as serving:
-        wait_for(
+        wait_while_running(
             lambda: (
                 (api_call(env["PREFECT_API_URL"], "/flow_runs/count", completed_filter) or 0) >= 1
             ),
@@ -331,7 +244,7 @@ def test_prefect_deploy_and_a_worker_run_a_crawl_that_loads_articles(
             "--params",
             parameters,
         )
-        wait_for(
+        wait_while_running(
             lambda: (
                 (api_call(env["PREFECT_API_URL"], "/flow_runs/count", completed_filter) or 0) >= 1
             ),
