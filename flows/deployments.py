@@ -91,14 +91,17 @@ def serve_deployments(
     base_urls: dict[str, str] | None = None,
     max_pages: int | None = None,
 ) -> None:
-    """Register the deployments with the Prefect server; run their scheduled flows until stopped."""
-    from prefect import serve
+    """Register the deployments with the Prefect server; run their scheduled flows until stopped.
 
-    serve(
-        *build_deployments(
-            sites,
-            interval=interval,
-            base_urls=base_urls,
-            max_pages=max_pages,
-        )
-    )
+    Stopped by SIGINT or SIGTERM, it first stops the flow runs in progress (each records its
+    sites 'interrupted'), then raises the interrupt as the process's own handlers do
+    (``flows.interruptible_runner``): ``pitboard serve`` exits 130 / 143 as every command.
+    """
+    from flows.interruptible_runner import InterruptibleRunner, serve
+
+    runner = InterruptibleRunner(pause_on_shutdown=True)
+    for deployment in build_deployments(
+        sites, interval=interval, base_urls=base_urls, max_pages=max_pages
+    ):
+        runner.add_deployment(deployment)
+    serve(runner)

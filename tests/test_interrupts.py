@@ -1,9 +1,10 @@
 """Interrupts (issue 15, finding 4): SIGINT and SIGTERM stop ``pitboard crawl``, ``clean``,
-``run`` and ``demo`` within 10 s with exit codes 130 / 143, what was committed is kept, the run
-is recorded as interrupted, and no spider, cleaning worker or Prefect server is left running -
-nor when the command itself is killed with SIGKILL. Real processes and real signals; the site is
-the suite's hostile server, its pages answering slowly so that the crawl is still going when the
-signal comes."""
+``run``, ``demo`` and ``serve`` within 10 s with exit codes 130 / 143, what was committed is
+kept, the run is recorded as interrupted, and no spider, cleaning worker, Prefect server or flow
+run process is left running - nor when the command itself is killed with SIGKILL. Real processes
+and real signals; the site is the suite's hostile server, its pages answering slowly so that the
+crawl is still going when the signal comes. ``serve`` runs against a Prefect server of the
+test's own (``prefect_env``)."""
 
 from __future__ import annotations
 
@@ -214,5 +215,65 @@ def test_ctrl_c_stops_the_demo_within_10_s_and_records_both_runs_interrupted(
         with engine.connect() as conn:
             runs = conn.execute(select(CrawlRunRow.site, CrawlRunRow.status)).all()
         assert sorted(runs) == [("sample-en", "interrupted"), ("sample-fr", "interrupted")]
+    finally:
+        kill_all(children | ({proc.pid} if proc.poll() is None else set()))
+
+
+# --- pitboard serve (scheduled flow runs) ------------------------------------------------------
+
+
+def crawl_runs(engine: Engine) -> list[tuple[str, str | None]]:
+    """(status, error) of every crawl_runs row, oldest first."""
+    with engine.connect() as conn:
+        query = select(CrawlRunRow.status, CrawlRunRow.error).order_by(CrawlRunRow.id)
+        return [(status, error) for status, error in conn.execute(query)]
+
+
+@pytest.mark.parametrize("signum", SIGNALS, ids=NAMES)
+def test_an_interrupted_serve_stops_its_flow_run_and_leaves_no_run_running(
+    signum: int,
+    engine: Engine,
+    database_url: str,
+    slow_site: HostileServer,
+    prefect_env: dict[str, str],
+) -> None:
+    """``serve`` runs each scheduled flow in a process of its own (Prefect's runner): a signal
+    to ``serve`` stops that run too, which records itself interrupted; ``serve`` exits 130 /
+    143. Killed with SIGKILL, its guardian stops what it left running."""
+    proc = start_pitboard(
+        database_url,
+        "serve",
+        "sample-en",
+        "--interval",
+        "5",
+        "--base-url",
+        f"sample-en={slow_site.base_url}",
+        env=prefect_env,
+    )
+    children: set[int] = set()
+
+    def crawling() -> bool:
+        spiders = spiders_and_workers(proc.pid, "scrapy")
+        return proc.poll() is not None or (bool(spiders) and count(engine, RawPageRow) > 0)
+
+    try:
+        wait_for(crawling, 240, "a scheduled run's first stored pages")
+        assert proc.poll() is None, proc.stdout.read() if proc.stdout else ""
+        assert [status for status, _ in crawl_runs(engine)] == ["running"]
+        # The flow run's process (Prefect's engine), its spider and the command's guardian.
+        children = descendants(proc.pid)
+        assert spiders_and_workers(proc.pid, "prefect.engine"), "each run has a process"
+        code, seconds = interrupt(proc, signum)
+        output = proc.stdout.read() if proc.stdout else ""
+        if signum == signal.SIGKILL:
+            left = gone_within(children, STOP_SECONDS + 5)
+            assert not left, [command_line(pid) for pid in left]
+            return  # its row is the next run's to mark (tests/test_locks.py)
+        assert (code, seconds < STOP_SECONDS) == (expected_code(signum), True), output[-3000:]
+        left = gone_within(children, 2)
+        assert not left, [command_line(pid) for pid in left]
+        runs = crawl_runs(engine)
+        assert [status for status, _ in runs] == ["interrupted"], (runs, output[-3000:])
+        assert "Traceback" not in output, output[-3000:]
     finally:
         kill_all(children | ({proc.pid} if proc.poll() is None else set()))
