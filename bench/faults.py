@@ -58,7 +58,7 @@ from tests.hostile_server import (  # noqa: E402
 )
 from tests.interrupting import descendants, gone_within, start_pitboard, wait_for  # noqa: E402
 from tests.own_postgres import OwnPostgres  # noqa: E402
-from tests.test_interrupts import store_pages  # noqa: E402
+from tests.stored_pages import store_pages  # noqa: E402
 
 DEFAULT_URL = "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres"
 SLOW_PAGES = 80

@@ -11,16 +11,13 @@ from __future__ import annotations
 import os
 import signal
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 
-from etl.clean.records import RawPage
 from etl.store.models import ArticleRow, CrawlRunRow, RawPageRow
-from etl.store.raw_pages import save_raw_pages
 from tests.hostile_server import HostileServer, slow_story
 from tests.interrupting import (
     alive,
@@ -31,6 +28,7 @@ from tests.interrupting import (
     start_pitboard,
     wait_for,
 )
+from tests.stored_pages import store_pages
 
 pytestmark = [pytest.mark.faults, pytest.mark.network]
 
@@ -103,22 +101,6 @@ def test_an_interrupted_crawl_stops_keeps_what_it_stored_and_leaves_no_spider(
 # --- pitboard clean ---------------------------------------------------------------------------
 
 PAGES_TO_CLEAN = 2500
-
-
-def store_pages(engine: Engine, n: int) -> None:
-    now = datetime.now(UTC)
-    pages = []
-    for i in range(n):
-        words = " ".join(f"word{(i * 7 + k) % 997}" for k in range(120))
-        body = (
-            f"<html><head><title>Story {i}</title></head><body><article><h1>Story {i}</h1>"
-            + "".join(f"<p>Story {i}, part {k}: the car number {i} {words}.</p>" for k in range(8))
-            + "</article></body></html>"
-        ).encode()
-        url = f"http://127.0.0.1:9/news/2025/01/01/story-{i}"
-        pages.append(RawPage("sample-en", url, url, 200, {"Content-Type": "text/html"}, body, now))
-    with engine.begin() as conn:
-        save_raw_pages(conn, pages)
 
 
 @pytest.mark.parametrize("signum", SIGNALS, ids=NAMES)
