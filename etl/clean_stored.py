@@ -4,6 +4,9 @@ It reads raw pages in id order, cleans each with ``etl.clean.cleaner.clean_page`
 spread over worker processes when there is enough work) and loads every batch in its own
 transaction, so an interrupted run loses at most one batch of work and a re-run resumes
 where it stopped (a page is marked cleaned in the same transaction that stores its article).
+A database that stops answering meanwhile (a restart) is waited for: each read and each load
+is retried on a refused or dropped connection (``etl.store.patience``); a load is one
+transaction, done again whole, and loading the same records twice stores them once.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from etl.clean.cleaner import clean_page, learn_profile
 from etl.clean.content_type import is_html
 from etl.clean.records import CleanedPage, RawPage
 from etl.store.articles import CleanedRecord, LoadStats, load_cleaned, with_identity
+from etl.store.patience import patiently
 from etl.store.raw_pages import count_pages_to_clean, pages_to_clean, sample_pages
 
 log = logging.getLogger(__name__)
@@ -112,8 +116,12 @@ def site_profile(engine: Engine, site: str, sample: int = PROFILE_SAMPLE) -> Sit
     chrome; learning them per run from the stored pages keeps no hand-kept list of strings.
     Too few pages say nothing reliable: then there is no profile.
     """
-    with engine.connect() as conn:
-        pages = [p for p in sample_pages(conn, site, sample) if is_cleanable(p)]
+
+    def read() -> list[RawPage]:
+        with engine.connect() as conn:
+            return sample_pages(conn, site, sample)
+
+    pages = [p for p in patiently(f"reading pages of {site}", read) if is_cleanable(p)]
     if len(pages) < MIN_PROFILE_PAGES:
         return None
     profile = learn_profile(site, ((p.body, p.final_url) for p in pages))
@@ -137,11 +145,15 @@ def iter_pages_to_clean(
     whatever the table size.
     """
     last_id = 0
-    while True:
+
+    def read() -> list[RawPage]:
         with engine.connect() as conn:
-            batch = pages_to_clean(
+            return pages_to_clean(
                 conn, sites, after_id=last_id, everything=everything, limit=batch_size
             )
+
+    while True:
+        batch = patiently("reading pages to clean", read)
         if not batch:
             return
         last_id = batch[-1].id or 0
@@ -223,10 +235,9 @@ def clean_stored_pages(
     stats = CleanRunStats()
     started = time.perf_counter()
     workers = default_workers() if workers is None else workers
-    if workers > 1 and not everything and submit is None:
-        with engine.connect() as conn:
-            if count_pages_to_clean(conn, sites) < 4 * batch_size:
-                workers = 1  # starting worker processes costs more than a few batches take
+    pool_wanted = workers > 1 and not everything and submit is None
+    if pool_wanted and _count_waiting(engine, sites) < 4 * batch_size:
+        workers = 1  # starting worker processes costs more than a few batches take
     loader = _BatchLoader(engine, stats, load_batch_size, progress)
     executor: Executor | None = None
     pending = []
@@ -273,6 +284,14 @@ def clean_stored_pages(
     return stats
 
 
+def _count_waiting(engine: Engine, sites: Sequence[str] | None) -> int:
+    def count() -> int:
+        with engine.connect() as conn:
+            return count_pages_to_clean(conn, sites)
+
+    return patiently("counting pages to clean", count)
+
+
 def _pool_submitter(executor: Executor) -> SubmitBatch:
     def submit(pages: Sequence[RawPage], profiles: Mapping[str, SiteProfile | None]) -> BatchFuture:
         return executor.submit(clean_batch, pages, profiles)
@@ -306,8 +325,12 @@ class _BatchLoader:
             return
         records, self.records = self.records, []
         started = time.perf_counter()
-        with self.engine.begin() as conn:  # a batch is loaded whole or not at all
-            self.stats.load.add(load_cleaned(conn, records))
+
+        def load() -> LoadStats:
+            with self.engine.begin() as conn:  # a batch is loaded whole or not at all
+                return load_cleaned(conn, records)
+
+        self.stats.load.add(patiently(f"loading {len(records)} cleaned pages", load))
         self.stats.load_seconds += time.perf_counter() - started
         self.stats.pages += len(records)
         for record in records:

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import logging
 import signal
-import time
 from collections.abc import Sequence
 from contextlib import ExitStack, suppress
 from dataclasses import dataclass
@@ -42,6 +41,7 @@ from etl.store.database import (
 from etl.store.fetch_failures import count_failures_since
 from etl.store.locks import LeaseLost, SiteBusy, SiteLease, site_lock
 from etl.store.migrate import ensure_schema
+from etl.store.patience import patiently
 from etl.store.raw_pages import count_fetched_since
 from etl.store.runs import finish_run, mark_interrupted, start_run
 from flows.cleaning import clean_stage
@@ -188,19 +188,13 @@ def _record_end(
     patience: float = RECORD_PATIENCE_SECONDS,
 ) -> SiteRun:
     """Write how the run ended to ``crawl_runs``, retrying while the database is unreachable."""
-    deadline = time.monotonic() + patience
-    delay = 1.0
-    while True:
-        try:
-            with engine.begin() as conn:
-                finish_run(conn, run_id, row.status, row.counts(), str(error) if error else None)
-            return row
-        except OperationalError:
-            if time.monotonic() + delay > deadline:
-                raise
-            log.warning("cannot record the end of run %d yet; retrying", run_id)
-            time.sleep(delay)
-            delay = min(2 * delay, 10.0)
+
+    def record() -> None:
+        with engine.begin() as conn:
+            finish_run(conn, run_id, row.status, row.counts(), str(error) if error else None)
+
+    patiently(f"recording the end of run {run_id}", record, patience=patience)
+    return row
 
 
 def _record_unfinished(

@@ -19,6 +19,7 @@ COMMANDS = [
     ["db", "status"],
     ["search", "x"],
     ["crawl", "sample-en", "--base-url", "http://127.0.0.1:9"],
+    ["clean"],  # it waits for a database that goes away mid-run, not for one that never answered
 ]
 
 
@@ -51,17 +52,18 @@ def test_an_unreachable_database_is_one_line_and_exit_code_1(command: list[str])
 
 
 @pytest.mark.db
+@pytest.mark.parametrize("command", [["db", "status"], ["clean"]], ids=lambda c: c[0])
 @pytest.mark.parametrize(
     ("user", "database", "said"),
     [("postgres", "pitboard_no_such_db", "does not exist"), ("no_such_role", "postgres", "role")],
 )
 def test_an_unknown_database_or_role_fails_at_once_with_exit_code_2(
-    admin_url: str, user: str, database: str, said: str
+    admin_url: str, user: str, database: str, said: str, command: list[str]
 ) -> None:
     from sqlalchemy import make_url
 
     url = make_url(admin_url).set(username=user, database=database)
-    done = pitboard(url.render_as_string(hide_password=False), "db", "status")
+    done = pitboard(url.render_as_string(hide_password=False), *command)
     assert done.returncode == 2
     assert "Traceback" not in done.stderr
     assert said in done.stderr and "PITBOARD_DATABASE_URL" in done.stderr

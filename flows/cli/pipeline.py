@@ -14,7 +14,7 @@ import sys
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from flows.cli.arguments import (
     check_bound,
@@ -35,11 +35,13 @@ from flows.cli.common import (
 from flows.cli.progress import on_terminal, progress_display
 
 if TYPE_CHECKING:
-    from sqlalchemy.engine import Engine
+    from sqlalchemy.engine import Connection, Engine
 
     from etl.clean_stored import CleanRunStats
     from flows.cli.common import Subparsers
     from flows.spider_process import LogLine
+
+T = TypeVar("T")
 
 BASE_URL_HELP = (
     "where the site is served: URL, or SITE=URL when naming several sites (repeatable); "
@@ -184,19 +186,27 @@ def _fetched(engine: Engine, site: str, since: datetime) -> int:
 
 
 def _start_run(engine: Engine, site: str) -> int:
+    from etl.store.patience import patiently
     from etl.store.runs import start_run
 
-    with engine.begin() as conn:  # committed now: a crashed run stays visible
-        return start_run(conn, site)
+    def start() -> int:
+        with engine.begin() as conn:  # committed now: a crashed run stays visible
+            return start_run(conn, site)
+
+    return patiently(f"recording the start of a run of {site}", start)
 
 
 def _finish_run(
     engine: Engine, run_id: int, status: str, counts: dict[str, int], error: str | None = None
 ) -> None:
+    from etl.store.patience import patiently
     from etl.store.runs import finish_run
 
-    with engine.begin() as conn:
-        finish_run(conn, run_id, status, counts, error)
+    def finish() -> None:
+        with engine.begin() as conn:
+            finish_run(conn, run_id, status, counts, error)
+
+    patiently(f"recording the end of run {run_id}", finish)
 
 
 def _cleaned(site: str, stats: CleanRunStats, update: Callable[[int], None]) -> None:
@@ -210,17 +220,26 @@ def cmd_clean(args: argparse.Namespace) -> int:
     if args.site:
         check_sites(args.site)
     from etl.clean_stored import CleanRunStats, clean_stored_pages
+    from etl.store.patience import patiently
     from etl.store.raw_pages import count_pages_to_clean, sites_to_clean
     from flows.report import duplicates_found, format_clean_summary
 
-    engine = open_engine(args)
-    with engine.connect() as conn:
-        sites = sites_to_clean(conn, args.site, everything=args.all)
+    engine = open_engine(args)  # a database that does not answer now fails at once (exit 1)
+
+    # From here on a refused or dropped connection (a restart) is waited for, one WARNING line
+    # per retry (etl.store.patience); the stage itself does the same for its reads and loads.
+    def read(query: Callable[[Connection], T]) -> T:
+        def run() -> T:
+            with engine.connect() as conn:
+                return query(conn)
+
+        return patiently("reading what waits to be cleaned", run)
+
+    sites = read(lambda conn: sites_to_clean(conn, args.site, everything=args.all))
     total = CleanRunStats()
     for site in sites:
         run_id = _start_run(engine, site)
-        with engine.connect() as conn:
-            waiting = None if args.all else count_pages_to_clean(conn, [site])
+        waiting = None if args.all else read(lambda c, site=site: count_pages_to_clean(c, [site]))
         try:
             with progress_display(f"cleaning {site}", waiting) as update:
                 stats = clean_stored_pages(
