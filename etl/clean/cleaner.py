@@ -24,7 +24,13 @@ from datetime import datetime
 from lxml.html import HtmlElement
 
 from etl.clean.boilerplate import SiteProfile, learn_site_profile
-from etl.clean.classify import Classification, classify_page, find_standfirst
+from etl.clean.classify import (
+    Classification,
+    classify_page,
+    declares_article,
+    find_standfirst,
+    too_little_text,
+)
 from etl.clean.dates import date_in_url, guess_date, parse_date
 from etl.clean.entities import tag_entities
 from etl.clean.extract import extract_main_text, link_texts
@@ -133,6 +139,10 @@ def _clean(body: bytes | str, url: str, site_profile: SiteProfile | None) -> Cle
     page.removed.update(removed)
     if classification.doubt:  # kept as an article against some evidence: say so, keep the text
         page.removed[classification.doubt] += 1
+    if kept and too_little_text(kept, declares_article(meta)) is not None:
+        # Judged on its lines the page was an article; on what the rules left it is not.
+        kept = []
+        page.removed["classify:too-little-left"] += 1
 
     page.text = "\n\n".join(kept)
     if removed["credit-line"]:
@@ -147,7 +157,8 @@ def _clean(body: bytes | str, url: str, site_profile: SiteProfile | None) -> Cle
                 info.author = dateline.initials
     if not kept:
         page.kind = "other"
-        page.removed["classify:emptied-by-rules"] += 1
+        if not page.removed["classify:too-little-left"]:
+            page.removed["classify:emptied-by-rules"] += 1
     else:
         page.entities = tag_entities(info.title, page.text, info.language)
     return page
