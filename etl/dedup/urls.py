@@ -49,14 +49,19 @@ def canonical_url(url: str) -> str | None:
 
 
 def _canonical(url: str) -> str:
-    url = url.strip()
-    query = urlsplit(url).query
+    # Tracking parameters are found in the canonical spelling, where w3lib has already dropped
+    # the tabs and newlines a URL may hold and decoded what needs no escape: found in the raw
+    # link, ``?\tutm_source=`` or ``?utm%5Fsource=`` kept theirs, and the URL requested (and
+    # stored) lost it when named again - two identities for one link.
+    canonical = canonicalize_url(url.strip(), keep_fragments=False)
+    query = urlsplit(canonical).query
     if query:
         names = {kv.split("=", 1)[0] for kv in query.split("&") if kv}
         tracking = [name for name in names if TRACKING_PARAMETER.match(name)]
         if tracking:
-            url = url_query_cleaner(url, tracking, remove=True, keep_fragments=False)
-    return canonicalize_url(url, keep_fragments=False)
+            cleaned = url_query_cleaner(canonical, tracking, remove=True, keep_fragments=False)
+            canonical = canonicalize_url(cleaned, keep_fragments=False)
+    return canonical
 
 
 def url_identity(url: str) -> str | None:
