@@ -57,6 +57,7 @@ def test_psql_passes_its_options_through(
     assert "42" in capfd.readouterr().out
 
 
+@pytest.mark.faults
 def test_psql_gets_the_password_through_the_environment_not_its_command_line() -> None:
     """Issue 15, finding 6: ``pitboard psql`` put the password on psql's command line."""
     from sqlalchemy import make_url

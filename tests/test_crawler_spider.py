@@ -281,6 +281,7 @@ def test_only_html_bodies_are_stored() -> None:
 HOSTILE_LINKS = ["http://127.0.0.1:99999/x", "A://[", "http://ex:abc/", "http://[::1"]
 
 
+@pytest.mark.faults
 def test_hostile_links_are_dropped_and_counted_and_the_good_ones_followed() -> None:
     """Issue 15, finding 1: a link that URL identity cannot parse is dropped and counted."""
     spider = spider_for()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
 from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 
@@ -18,6 +19,8 @@ from etl.clean_stored import clean_stored_pages
 from etl.store.articles import CleanedRecord, load_cleaned
 from etl.store.models import ArticleRow, ListingTeaserRow, RawPageRow
 from etl.store.raw_pages import save_raw_pages
+
+pytestmark = pytest.mark.faults  # hostile input (issue 15)
 
 HOSTILE = ["http://example.com:99999/x", "A://[", "http://ex:abc/", "http://[::1"]
 T0 = datetime(2026, 6, 10, 12, 0, tzinfo=UTC)

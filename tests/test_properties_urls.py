@@ -15,6 +15,8 @@ from scrapy import Request
 
 from etl.dedup.urls import canonical_url, identity_of_canonical, normalize_url, url_identity
 
+pytestmark = pytest.mark.faults  # hostile input (issue 15)
+
 PIECES = [
     *"aZ09/?#&=.%:;~-_+@[]! \t\n",
     "é",
