@@ -82,7 +82,7 @@ def test_a_restart_mid_run_loses_nothing_and_the_run_says_how_it_ended(
 # Enough pages for several loads of 1,000 (etl.clean_stored.LOAD_BATCH): the database goes away
 # after the first one, while pages are still being read, cleaned and loaded.
 PAGES_TO_CLEAN = 2500
-AWAY_SECONDS = 3.0  # long enough that every reconnect meanwhile is refused
+AWAY_SECONDS = 6.0  # longer than the cleaning of a batch: a read or a load meets the outage
 
 
 def articles_table(engine: Engine) -> list[tuple[object, ...]]:
