@@ -2,9 +2,11 @@
 
 For every fault the crawl and the loader are built to survive, this runs the real thing - the
 spider subprocess against the test suite's hostile HTTP server (``tests/hostile_server.py``,
-127.0.0.1), a PostgreSQL restarted under a running crawl and clean (a server of this script's
-own, ``tests/own_postgres.py``), and SIGTERM / SIGKILL sent to ``pitboard crawl``, ``clean`` and
-``run`` processes, each followed by the re-run an operator would do - and prints, per fault:
+127.0.0.1), a PostgreSQL restarted under a running crawl and stopped for a few seconds under a
+running ``pitboard clean`` (a server of this script's own, ``tests/own_postgres.py``), and
+SIGTERM / SIGKILL sent to ``pitboard crawl``, ``clean``, ``run`` and ``serve`` processes (``serve``
+against a Prefect server of its own, ``tests/prefect_server.py``), each followed by the re-run an
+operator would do - and prints, per fault:
 
 - expected: the pages (or articles, for the cleaning faults) the fault concerns;
 - stored: of those, the ones in ``raw_pages`` (``articles``);
@@ -39,7 +41,6 @@ from sqlalchemy.engine import Engine
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from etl.clean_stored import clean_stored_pages  # noqa: E402
 from etl.dedup.urls import url_identity  # noqa: E402
 from etl.store.models import ArticleRow, CrawlRunRow, FetchFailureRow, RawPageRow  # noqa: E402
 from etl.store.scratch import scratch_database  # noqa: E402
@@ -58,6 +59,7 @@ from tests.hostile_server import (  # noqa: E402
 )
 from tests.interrupting import descendants, gone_within, start_pitboard, wait_for  # noqa: E402
 from tests.own_postgres import OwnPostgres  # noqa: E402
+from tests.prefect_server import own_prefect_server  # noqa: E402
 from tests.stored_pages import store_pages  # noqa: E402
 
 DEFAULT_URL = "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres"
@@ -93,14 +95,28 @@ def duplicated_pages(engine: Engine) -> int:
     return len(urls) - len({url_identity(u) or u for u in urls})
 
 
+def page_of(url: str) -> str:
+    """A page's path and query as its URL identity spells them: ``/a/`` and ``/a`` are one."""
+    parts = urlsplit(url_identity(url) or url)
+    return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
+def stored_pages(engine: Engine) -> set[str]:
+    """The pages ``raw_pages`` holds, by the URL that answered: a page fetched through a link
+    that redirects to it (``/index.php?id=N``) or under another spelling (``/a/``) is the same
+    page - which spelling a crawl meets first depends on the order of its fetches."""
+    with engine.connect() as conn:
+        return {page_of(url) for url in conn.scalars(select(RawPageRow.final_url))}
+
+
 def page_row(
     fault: str, engine: Engine, expected: Iterable[str], reason: str | None = None, note: str = ""
 ) -> Row:
-    """The row of a crawl fault: ``expected`` paths, a page failed when recorded with
-    ``reason``."""
-    wanted = set(expected)
-    stored = {urlsplit(u).path for u in stored_urls(engine)} & wanted
-    failed = {urlsplit(u).path for u, r in failures(engine).items() if r == reason} & wanted
+    """The row of a crawl fault: ``expected`` pages (path and query), a page failed when
+    recorded with ``reason``."""
+    wanted = {page_of(path) if "://" in path else path for path in expected}
+    stored = stored_pages(engine) & wanted
+    failed = {page_of(u) for u, r in failures(engine).items() if r == reason} & wanted
     lost = len(wanted - stored - failed)
     return Row(fault, len(wanted), len(stored), len(failed), lost, duplicated_pages(engine), note)
 
@@ -168,12 +184,18 @@ def unreachable_rows(admin_url: str) -> list[Row]:
     return rows
 
 
-def restart_when(condition: Callable[[], bool], pg: OwnPostgres, done: list[float]) -> None:
+def restart_when(
+    condition: Callable[[], bool], pg: OwnPostgres, done: list[float], away: float = 0.0
+) -> None:
+    """Once ``condition`` holds, stop the server (closing every connection), wait ``away``
+    seconds (every connection meanwhile refused) and start it again."""
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         try:
             if condition():
-                pg.restart()
+                pg.stop("fast")
+                time.sleep(away)
+                pg.start()
                 done.append(time.monotonic())
                 return
         except Exception:
@@ -181,65 +203,79 @@ def restart_when(condition: Callable[[], bool], pg: OwnPostgres, done: list[floa
         time.sleep(0.05)
 
 
+# The sample site answers its 116 requests in about a second, stored in two batches of 100 at
+# most: paced, and in batches of 10, the crawl writes while the server restarts (the undisturbed
+# crawl is run the same way).
+PACED = {"DOWNLOAD_DELAY": "0.05", "PITBOARD_BATCH_SIZE": "10"}
+CRAWL_AWAY_SECONDS = 3.0  # a fast restart of this small server takes 0.2 s: no write meets it
+
+
 def database_restart_rows(admin_url: str, articles: int) -> list[Row]:
-    """A restart of the database in the middle of a crawl, then of a clean."""
+    """The database stopped and started again in the middle of a crawl."""
     rows = []
     with serve_sample_sites(articles=articles, seed=5) as served:
         base = served.base_url("sample-en")
-        # What an undisturbed crawl and clean store: the expected pages and articles.
+        # What an undisturbed crawl stores: the expected pages.
         with scratch_database(admin_url, "pitboard_faults") as url:
             engine = create_engine(url)
-            run_spider("sample-en", database_url=url, base_url=base)
-            expected_pages = {urlsplit(u).path for u in stored_urls(engine)}
-            clean_stored_pages(engine, workers=1)
-            with engine.connect() as conn:
-                expected_articles = len(set(conn.scalars(select(ArticleRow.url))))
+            run_spider("sample-en", database_url=url, base_url=base, settings=PACED)
+            expected_pages = stored_pages(engine)
             engine.dispose()
         with OwnPostgres() as pg, scratch_database(pg.admin_url, "pitboard_faults") as url:
             engine = create_engine(url, pool_pre_ping=True)
             restarts: list[float] = []
+
+            def crawling() -> bool:
+                return len(stored_urls(engine)) > 0
+
             watcher = threading.Thread(
-                target=restart_when, args=(lambda: len(stored_urls(engine)) > 0, pg, restarts)
+                target=restart_when, args=(crawling, pg, restarts, CRAWL_AWAY_SECONDS)
             )
             watcher.start()
-            run = run_spider("sample-en", database_url=url, base_url=base)
+            run = run_spider("sample-en", database_url=url, base_url=base, settings=PACED)
             watcher.join(120)
             waits = int(run.stats.get("pitboard/database_retries", 0) or 0)
             rows.append(
                 page_row(
-                    "database restart mid-crawl",
+                    f"database stopped {CRAWL_AWAY_SECONDS:.0f} s mid-crawl",
                     engine,
                     expected_pages,
                     note=f"{len(restarts)} restart, {waits} batch writes waited for it",
                 )
             )
-            restarts.clear()
-
-            def articles_loaded() -> bool:
-                with engine.connect() as conn:
-                    return bool(conn.scalar(select(ArticleRow.id).limit(1)))
-
-            watcher = threading.Thread(target=restart_when, args=(articles_loaded, pg, restarts))
-            watcher.start()
-            attempts = 0
-            while True:  # as the flow's task retries do
-                attempts += 1
-                try:
-                    clean_stored_pages(engine, workers=1, load_batch_size=50)
-                    break
-                except Exception:
-                    time.sleep(1)
-            watcher.join(120)
-            rows.append(
-                article_row(
-                    "database restart mid-clean",
-                    engine,
-                    expected_articles,
-                    f"{len(restarts)} restart, {attempts} clean run(s)",
-                )
-            )
             engine.dispose()
     return rows
+
+
+AWAY_SECONDS = 6.0  # longer than the cleaning of a batch: reads and loads meet the outage
+
+
+def clean_through_an_outage(pages_to_clean: int) -> Row:
+    """``pitboard clean`` as a process, the database stopped for ``AWAY_SECONDS`` once the
+    first batch of 1,000 is loaded (every reconnect meanwhile refused), then started again."""
+    with OwnPostgres() as pg, scratch_database(pg.admin_url, "pitboard_faults") as url:
+        engine = create_engine(url, pool_pre_ping=True)
+        store_pages(engine, pages_to_clean)
+        proc = start_pitboard(url, "clean", "--workers", "2")
+
+        def articles_loaded() -> bool:
+            with engine.connect() as conn:
+                return bool(conn.scalar(select(ArticleRow.id).limit(1)))
+
+        wait_for(lambda: proc.poll() is not None or articles_loaded(), 300, "a first load")
+        engine.dispose()
+        during = "during" if proc.poll() is None else "AFTER"
+        pg.stop("fast")
+        time.sleep(AWAY_SECONDS)
+        pg.start()
+        code = proc.wait(600)
+        output = proc.stdout.read() if proc.stdout else ""
+        waits = sum("does not answer" in line for line in output.splitlines())
+        note = f"stopped {AWAY_SECONDS:.0f} s {during} the clean; exit {code}, {waits} retries"
+        label = f"database stopped {AWAY_SECONDS:.0f} s under pitboard clean"
+        row = article_row(label, engine, pages_to_clean, note)
+        engine.dispose()
+    return row
 
 
 def interrupted_command(
@@ -251,8 +287,10 @@ def interrupted_command(
     row: Callable[[Engine], Row],
     prepare: Callable[[Engine], None] | None = None,
     env: dict[str, str] | None = None,
+    rerun: list[str] | None = None,
 ) -> Row:
-    """``command`` signalled once ``ready``, then run again to the end; the row ``row`` says."""
+    """``command`` signalled once ``ready``, then run again to the end (or ``rerun``, for a
+    command that never ends by itself); the row ``row`` says."""
     with scratch_database(admin_url, "pitboard_faults") as url:
         engine = create_engine(url)
         if prepare is not None:
@@ -265,8 +303,8 @@ def interrupted_command(
         code = proc.wait(60)
         seconds = time.monotonic() - sent
         left = gone_within(children, 15)
-        rerun = start_pitboard(url, *command, env=env)
-        rerun_code = rerun.wait(900)
+        again = start_pitboard(url, *(rerun or command), env=env)
+        rerun_code = again.wait(900)
         result = row(engine)
         with engine.connect() as conn:
             runs = list(conn.scalars(select(CrawlRunRow.status).order_by(CrawlRunRow.id)))
@@ -294,17 +332,33 @@ def interrupt_rows(admin_url: str, pages_to_clean: int) -> list[Row]:
                 )
             )
         home = tempfile.mkdtemp(prefix="pitboard-bench-prefect-")
+        site = f"sample-en={server.base_url}"
         rows.append(
             interrupted_command(
                 admin_url,
                 "SIGTERM to pitboard run, then re-run",
-                ["run", "sample-en", "--base-url", f"sample-en={server.base_url}"],
+                ["run", "sample-en", "--base-url", site],
                 signal.SIGTERM,
                 lambda e: len(stored_urls(e)) > 0,
                 lambda e: page_row("", e, ["/", *slow]),
                 env={"PREFECT_HOME": home, "PREFECT_SERVER_ANALYTICS_ENABLED": "false"},
             )
         )
+
+        with own_prefect_server(Path(tempfile.mkdtemp(prefix="pitboard-bench-serve-"))) as env:
+            for signum in (signal.SIGINT, signal.SIGTERM):
+                rows.append(
+                    interrupted_command(
+                        admin_url,
+                        f"{signal.Signals(signum).name} to pitboard serve, then pitboard run",
+                        ["serve", "sample-en", "--interval", "5", "--base-url", site],
+                        signum,
+                        lambda e: len(stored_urls(e)) > 0,
+                        lambda e: page_row("", e, ["/", *slow]),
+                        env=env,
+                        rerun=["run", "sample-en", "--base-url", site],
+                    )
+                )
 
     def some_articles(engine: Engine) -> bool:
         with engine.connect() as conn:
@@ -351,6 +405,7 @@ def main() -> int:
     rows = hostile_server_rows(args.database_url)
     rows += unreachable_rows(args.database_url)
     rows += database_restart_rows(args.database_url, args.articles)
+    rows.append(clean_through_an_outage(args.pages_to_clean))
     rows += interrupt_rows(args.database_url, args.pages_to_clean)
     print_rows(rows)
     bad = [r.fault for r in rows if r.lost or r.duplicated]
