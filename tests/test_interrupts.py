@@ -63,6 +63,14 @@ def spiders_and_workers(pid: int, marker: str) -> set[int]:
     return {child for child in descendants(pid) if marker in command_line(child)}
 
 
+def assert_recorded_interrupted(engine: Engine, signum: int) -> None:
+    """The command's one run is in ``crawl_runs`` as 'interrupted', naming the signal."""
+    with engine.connect() as conn:
+        runs = conn.execute(select(CrawlRunRow.status, CrawlRunRow.error)).all()
+    assert [status for status, _ in runs] == ["interrupted"], runs
+    assert signal.Signals(signum).name in (runs[0][1] or "")
+
+
 @pytest.fixture
 def slow_site():
     with HostileServer(links=[slow_story(i) for i in range(SLOW_PAGES)]) as server:
@@ -92,6 +100,7 @@ def test_an_interrupted_crawl_stops_keeps_what_it_stored_and_leaves_no_spider(
             assert not any(alive(pid) for pid in children)
             output = proc.stdout.read() if proc.stdout else ""
             assert "Traceback" not in output and "interrupted" in output
+            assert_recorded_interrupted(engine, signum)
         assert count(engine, RawPageRow) >= stored
         assert count(engine, RawPageRow) < SLOW_PAGES  # it did stop early
     finally:
@@ -121,6 +130,7 @@ def test_an_interrupted_clean_stops_keeps_its_loads_and_leaves_no_worker(
         else:
             assert (code, seconds < STOP_SECONDS) == (expected_code(signum), True)
             assert gone_within(workers, 1) == set()
+            assert_recorded_interrupted(engine, signum)
         after = count(engine, ArticleRow)
         assert loaded <= after < PAGES_TO_CLEAN  # committed loads kept, the rest not done
     finally:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import logging
 import re
+import signal
 import sys
 import time
 from collections.abc import Callable
@@ -27,6 +28,7 @@ from flows.cli.common import (
     CommandError,
     UsageError,
     guard_children,
+    interrupt_exit_code,
     log,
     open_engine,
     prefect_defaults,
@@ -171,6 +173,11 @@ def cmd_crawl(args: argparse.Namespace) -> int:
         _finish_run(engine, run_id, "failed", fetched, headline)
         unseen = [line for line in tail if line not in shown and line != "last lines:"]
         raise CommandError("\n".join([headline, *unseen[-15:]])) from exc
+    except KeyboardInterrupt as exc:  # SIGINT, or SIGTERM as Terminated
+        _record_interrupted(
+            engine, run_id, exc, lambda: {"fetched": _fetched(engine, args.site, started)}
+        )
+        raise
     stored = _fetched(engine, args.site, started)
     _finish_run(engine, run_id, "completed", {"fetched": stored})
     print(format_crawl_summary(args.site, stored, run.responses, run.download_errors, run.seconds))
@@ -207,6 +214,33 @@ def _finish_run(
             finish_run(conn, run_id, status, counts, error)
 
     patiently(f"recording the end of run {run_id}", finish)
+
+
+#: Seconds an interrupted command waits for the database to record its run: the process is on
+#: its way out (10 s at most in all); a run it cannot record, the next run of the site marks.
+INTERRUPTED_RECORD_PATIENCE = 3.0
+
+
+def _record_interrupted(
+    engine: Engine, run_id: int, exc: BaseException, counts: Callable[[], dict[str, int]]
+) -> None:
+    """Record the run 'interrupted' with the signal that stopped it: best effort, quickly."""
+    from etl.store.patience import patiently
+    from etl.store.runs import finish_run
+
+    code = interrupt_exit_code(exc) or 128 + signal.SIGINT
+    reason = f"stopped by {signal.Signals(code - 128).name}"
+
+    def finish() -> None:
+        with engine.begin() as conn:
+            finish_run(conn, run_id, "interrupted", counts(), reason)
+
+    try:
+        patiently(
+            f"recording run {run_id} interrupted", finish, patience=INTERRUPTED_RECORD_PATIENCE
+        )
+    except Exception as error:  # the database is away: the next run marks it
+        log.warning("could not record run %d as interrupted: %s", run_id, error)
 
 
 def _cleaned(site: str, stats: CleanRunStats, update: Callable[[int], None]) -> None:
@@ -251,6 +285,9 @@ def cmd_clean(args: argparse.Namespace) -> int:
                 )
         except Exception as exc:  # recorded, then reported by main as any other failure
             _finish_run(engine, run_id, "failed", {}, f"{type(exc).__name__}: {exc}")
+            raise
+        except KeyboardInterrupt as exc:  # SIGINT, or SIGTERM as Terminated
+            _record_interrupted(engine, run_id, exc, dict)
             raise
         counts = {
             "cleaned": stats.pages,
