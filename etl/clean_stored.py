@@ -23,7 +23,13 @@ from typing import Protocol
 from sqlalchemy.engine import Engine
 
 from etl.clean.boilerplate import SiteProfile
-from etl.clean.cleaner import clean_page, learn_profile
+from etl.clean.cleaner import (
+    ProfileEvidence,
+    clean_page,
+    learn_profile,
+    profile_evidence,
+    profile_from_evidence,
+)
 from etl.clean.content_type import is_html
 from etl.clean.records import CleanedPage, RawPage
 from etl.store.articles import CleanedRecord, LoadStats, load_cleaned, with_identity
@@ -105,18 +111,47 @@ def clean_batch(
 PROFILE_SAMPLE = 150
 
 
-def site_profile(engine: Engine, site: str, sample: int = PROFILE_SAMPLE) -> SiteProfile | None:
+def sample_evidence(pages: Sequence[RawPage]) -> list[ProfileEvidence]:
+    """What a part of a profile sample tells (a worker's unit of work, as ``clean_batch``)."""
+    return [profile_evidence(page.body, page.final_url) for page in pages]
+
+
+class EvidenceFuture(Protocol):
+    def result(self) -> list[ProfileEvidence]: ...
+
+
+# Cleaning part of a profile sample elsewhere: pages -> a future of their evidence, in order.
+SubmitSample = Callable[[Sequence[RawPage]], EvidenceFuture]
+
+
+def site_profile(
+    engine: Engine,
+    site: str,
+    sample: int = PROFILE_SAMPLE,
+    *,
+    submit: SubmitSample | None = None,
+    parts: int = 1,
+) -> SiteProfile | None:
     """Learn what recurs across ``site``'s pages from its latest stored pages.
 
     Lines that survive every generic rule yet repeat across a site's pages are its own
     chrome; learning them per run from the stored pages keeps no hand-kept list of strings.
     Too few pages say nothing reliable: then there is no profile.
+
+    The sample is cleaned in this process, or in ``parts`` pieces by ``submit`` (the workers
+    that clean the batches): every batch waits for its site's profile, so a sample cleaned
+    in one process while the others wait bounded what more workers could gain.
     """
     with engine.connect() as conn:
         pages = [p for p in sample_pages(conn, site, sample) if is_cleanable(p)]
     if len(pages) < MIN_PROFILE_PAGES:
         return None
-    profile = learn_profile(site, ((p.body, p.final_url) for p in pages))
+    if submit is None or parts <= 1:
+        profile = learn_profile(site, ((p.body, p.final_url) for p in pages))
+    else:
+        size = -(-len(pages) // parts)
+        futures = [submit(pages[i : i + size]) for i in range(0, len(pages), size)]
+        profile = profile_from_evidence(site, (e for f in futures for e in f.result()))
     log.info(
         "%s: learned %d recurring lines from %d pages", site, len(profile.recurring), len(pages)
     )
@@ -209,16 +244,20 @@ def clean_stored_pages(
     workers: int | None = None,
     progress: Callable[[CleanRunStats], None] | None = None,
     submit: SubmitBatch | None = None,
+    submit_sample: SubmitSample | None = None,
 ) -> CleanRunStats:
     """Clean every stored page still waiting (or every page, with ``everything``) and load it.
 
-    Pages are read and cleaned ``batch_size`` at a time (the unit of work of a worker) and
-    loaded ``load_batch_size`` at a time, each load in its own transaction.
+    Pages are read ``batch_size`` at a time and loaded ``load_batch_size`` at a time, each
+    load in its own transaction.
 
     Batches are cleaned in ``workers`` local processes (in this one when 1), or by ``submit``
     when given (``flows.cleaning``: Prefect tasks on a Dask cluster), with ``workers`` then
-    the number of batches kept in flight per pair. Reading, profiles, the order of loading and
-    the transactions are the same either way: only where ``clean_batch`` runs differs.
+    the number of threads that clean; ``submit_sample`` cleans the sites' profile samples
+    there too (else this process does). With workers, each batch read is cut into one part
+    per worker (the unit of work): the last batch of a run keeps every worker busy rather
+    than one. Reading, profiles, the order of loading and the transactions are the same
+    either way: only where ``clean_batch`` runs differs.
     """
     stats = CleanRunStats()
     started = time.perf_counter()
@@ -245,15 +284,16 @@ def clean_stored_pages(
                     initargs=(os.getpid(),),
                 )
                 submit = _pool_submitter(executor)
+                submit_sample = _pool_sample_submitter(executor)
             for site in {page.site for page in batch} - profiles.keys():
-                profiles[site] = site_profile(engine, site)
-            wanted = {page.site: profiles[page.site] for page in batch}
+                profiles[site] = site_profile(engine, site, submit=submit_sample, parts=2 * workers)
             if submit is None:
-                loader.add(clean_batch(batch, wanted))
+                loader.add(clean_batch(batch, {p.site: profiles[p.site] for p in batch}))
                 continue
             # The reader pages by id, so batches in flight are never read twice.
-            pending.append(submit(batch, wanted))
-            if len(pending) >= workers * 2:
+            for part in _parts(batch, workers):
+                pending.append(submit(part, {p.site: profiles[p.site] for p in part}))
+            while len(pending) > workers * 2:
                 loader.add(pending.pop(0).result())
         while pending:
             loader.add(pending.pop(0).result())
@@ -271,6 +311,19 @@ def clean_stored_pages(
             executor.shutdown(cancel_futures=True)
     stats.seconds = time.perf_counter() - started
     return stats
+
+
+def _parts(batch: list[RawPage], count: int) -> list[list[RawPage]]:
+    """``batch`` cut into ``count`` parts of nearly equal size, in order."""
+    size = -(-len(batch) // max(1, count))
+    return [batch[i : i + size] for i in range(0, len(batch), size)]
+
+
+def _pool_sample_submitter(executor: Executor) -> SubmitSample:
+    def submit(pages: Sequence[RawPage]) -> EvidenceFuture:
+        return executor.submit(sample_evidence, pages)
+
+    return submit
 
 
 def _pool_submitter(executor: Executor) -> SubmitBatch:
