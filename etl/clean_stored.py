@@ -15,10 +15,11 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from multiprocessing import active_children, get_context
 from multiprocessing.process import BaseProcess
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from sqlalchemy.engine import Engine
 
@@ -33,7 +34,12 @@ from etl.clean.cleaner import (
 from etl.clean.content_type import is_html
 from etl.clean.records import CleanedPage, RawPage
 from etl.store.articles import CleanedRecord, LoadStats, load_cleaned, with_identity
-from etl.store.raw_pages import count_pages_to_clean, pages_to_clean, sample_pages
+from etl.store.raw_pages import (
+    count_pages_to_clean,
+    count_successful_pages,
+    pages_to_clean,
+    sample_pages,
+)
 
 log = logging.getLogger(__name__)
 
@@ -109,6 +115,8 @@ def clean_batch(
 
 
 PROFILE_SAMPLE = 150
+# While a crawl stores pages, how often a cleaning run that caught up looks for new ones.
+ARRIVAL_POLL_SECONDS = 0.5
 
 
 def sample_evidence(pages: Sequence[RawPage]) -> list[ProfileEvidence]:
@@ -164,23 +172,36 @@ def iter_pages_to_clean(
     *,
     everything: bool = False,
     batch_size: int = 200,
+    arriving: threading.Event | None = None,
+    poll_seconds: float = ARRIVAL_POLL_SECONDS,
+    caught_up: Callable[[], None] | None = None,
 ) -> Iterator[list[RawPage]]:
     """Yield batches of stored pages waiting for cleaning (or all of them, to re-clean).
 
     Each batch is read on a connection of its own, by ascending id: no transaction stays open
     while a batch is cleaned, pages stored meanwhile are picked up, and memory stays bounded
-    whatever the table size.
+    whatever the table size. With ``arriving`` (pages are still being stored: a crawl runs),
+    a read that finds nothing new calls ``caught_up`` (the caller loads what it holds), waits
+    ``poll_seconds`` and reads again, until the event is set and a read after it finds
+    nothing.
     """
     last_id = 0
     while True:
+        done = arriving is None or arriving.is_set()  # before the read: nothing stored after
         with engine.connect() as conn:
             batch = pages_to_clean(
                 conn, sites, after_id=last_id, everything=everything, limit=batch_size
             )
-        if not batch:
+        if batch:
+            last_id = batch[-1].id or 0
+            yield batch
+        elif done:
             return
-        last_id = batch[-1].id or 0
-        yield batch
+        else:
+            assert arriving is not None
+            if caught_up is not None:
+                caught_up()
+            arriving.wait(poll_seconds)
 
 
 # How often a cleaning worker checks that the process it works for is still there.
@@ -245,6 +266,7 @@ def clean_stored_pages(
     progress: Callable[[CleanRunStats], None] | None = None,
     submit: SubmitBatch | None = None,
     submit_sample: SubmitSample | None = None,
+    arriving: threading.Event | None = None,
 ) -> CleanRunStats:
     """Clean every stored page still waiting (or every page, with ``everything``) and load it.
 
@@ -252,52 +274,80 @@ def clean_stored_pages(
     load in its own transaction.
 
     Batches are cleaned in ``workers`` local processes (in this one when 1), or by ``submit``
-    when given (``flows.cleaning``: Prefect tasks on a Dask cluster), with ``workers`` then
-    the number of threads that clean; ``submit_sample`` cleans the sites' profile samples
-    there too (else this process does). With workers, each batch read is cut into one part
-    per worker (the unit of work): the last batch of a run keeps every worker busy rather
-    than one. Reading, profiles, the order of loading and the transactions are the same
-    either way: only where ``clean_batch`` runs differs.
+    when given (``flows.cleaning``: Prefect tasks on a Dask cluster; a pool the caller
+    shares), with ``workers`` then the number of processes that clean; ``submit_sample``
+    cleans the sites' profile samples there too (else this process does). With workers, each
+    batch read is cut into one part per worker (the unit of work): the last batch of a run
+    keeps every worker busy rather than one. Reading, profiles, the order of loading and the
+    transactions are the same either way: only where ``clean_batch`` runs differs.
+
+    ``arriving``: a crawl is still storing pages until this event is set (``flows``: cleaning
+    overlapped with the crawl). Pages are taken as they are stored; a site's profile is
+    learned once ``PROFILE_SAMPLE`` of its pages are there (or its crawl ended), as it would
+    be from the pages of a finished crawl; when the event is set, what was stored meanwhile
+    is taken, then the table is read once more from the start for the pages that a re-fetch
+    queued again under an id already passed.
     """
     stats = CleanRunStats()
     started = time.perf_counter()
     workers = default_workers() if workers is None else workers
-    if workers > 1 and not everything and submit is None:
+    if workers > 1 and not everything and submit is None and arriving is None:
         with engine.connect() as conn:
             if count_pages_to_clean(conn, sites) < 4 * batch_size:
                 workers = 1  # starting worker processes costs more than a few batches take
     loader = _BatchLoader(engine, stats, load_batch_size, progress)
     executor: Executor | None = None
-    pending = []
+    pending: list[BatchFuture] = []
     profiles: dict[str, SiteProfile | None] = {}
     others = set(active_children())  # child processes that are not this pool's
-    try:
-        for batch in iter_pages_to_clean(
-            engine, sites, everything=everything, batch_size=batch_size
-        ):
-            if submit is None and workers > 1 and executor is None:
-                # spawn, not fork: the parent may hold threads (Prefect, DB pools).
-                executor = ProcessPoolExecutor(
-                    workers,
-                    mp_context=get_context("spawn"),
-                    initializer=_worker_init,
-                    initargs=(os.getpid(),),
-                )
-                submit = _pool_submitter(executor)
-                submit_sample = _pool_sample_submitter(executor)
-            for site in {page.site for page in batch} - profiles.keys():
-                profiles[site] = site_profile(engine, site, submit=submit_sample, parts=2 * workers)
-            if submit is None:
-                loader.add(clean_batch(batch, {p.site: profiles[p.site] for p in batch}))
-                continue
-            # The reader pages by id, so batches in flight are never read twice.
-            for part in _parts(batch, workers):
-                pending.append(submit(part, {p.site: profiles[p.site] for p in part}))
-            while len(pending) > workers * 2:
-                loader.add(pending.pop(0).result())
+
+    def take(batch: list[RawPage]) -> None:
+        nonlocal executor, submit, submit_sample
+        if submit is None and workers > 1 and executor is None:
+            # spawn, not fork: the parent may hold threads (Prefect, DB pools).
+            executor = ProcessPoolExecutor(
+                workers,
+                mp_context=get_context("spawn"),
+                initializer=_worker_init,
+                initargs=(os.getpid(),),
+            )
+            submit = _pool_submitter(executor)
+            submit_sample = _pool_sample_submitter(executor)
+        for site in {page.site for page in batch} - profiles.keys():
+            if arriving is not None:
+                _wait_for_sample(engine, site, arriving)
+            profiles[site] = site_profile(engine, site, submit=submit_sample, parts=2 * workers)
+        if submit is None:
+            loader.add(clean_batch(batch, {p.site: profiles[p.site] for p in batch}))
+            return
+        # The reader pages by id, so batches in flight are never read twice.
+        for part in _parts(batch, workers):
+            pending.append(submit(part, {p.site: profiles[p.site] for p in part}))
+        while len(pending) > workers * 2:
+            loader.add(pending.pop(0).result())
+
+    def drain() -> None:
         while pending:
             loader.add(pending.pop(0).result())
         loader.flush()
+
+    try:
+        for batch in iter_pages_to_clean(
+            engine,
+            sites,
+            everything=everything,
+            batch_size=batch_size,
+            arriving=arriving,
+            caught_up=drain,  # what was cleaned is loaded while the crawl goes on
+        ):
+            take(batch)
+        drain()
+        if arriving is not None and not everything:
+            # Everything taken is loaded (marked cleaned): this walk meets only pages queued
+            # again behind the first one.
+            for batch in iter_pages_to_clean(engine, sites, batch_size=batch_size):
+                take(batch)
+            drain()
     except BaseException:
         # Interrupted (SIGINT, SIGTERM) or failed: the workers stop now, not after their
         # batches. What was loaded is committed; the rest waits for the next run.
@@ -311,6 +361,42 @@ def clean_stored_pages(
             executor.shutdown(cancel_futures=True)
     stats.seconds = time.perf_counter() - started
     return stats
+
+
+def _wait_for_sample(engine: Engine, site: str, arriving: threading.Event) -> None:
+    """While a crawl runs, wait until ``site`` has a full profile sample stored."""
+    while not arriving.is_set():
+        with engine.connect() as conn:
+            if count_successful_pages(conn, site) >= PROFILE_SAMPLE:
+                return
+        arriving.wait(ARRIVAL_POLL_SECONDS)
+
+
+class Workers(NamedTuple):
+    """Cleaning workers that several ``clean_stored_pages`` runs share (one per site of a
+    flow run): what each is given as ``submit``, ``submit_sample`` and ``workers``."""
+
+    submit: SubmitBatch
+    submit_sample: SubmitSample
+    workers: int
+
+
+@contextmanager
+def local_workers(workers: int | None = None) -> Iterator[Workers]:
+    """A local pool of ``workers`` cleaning processes (default: ``default_workers()``) for as
+    long as the block lasts; stopped at once when the block is left by an exception."""
+    count = default_workers() if workers is None else max(1, workers)
+    others = set(active_children())
+    executor = ProcessPoolExecutor(
+        count, mp_context=get_context("spawn"), initializer=_worker_init, initargs=(os.getpid(),)
+    )
+    try:
+        yield Workers(_pool_submitter(executor), _pool_sample_submitter(executor), count)
+    except BaseException:
+        _stop_workers([p for p in active_children() if p not in others])
+        executor.shutdown(wait=False, cancel_futures=True)
+        raise
+    executor.shutdown(cancel_futures=True)
 
 
 def _parts(batch: list[RawPage], count: int) -> list[list[RawPage]]:

@@ -34,9 +34,11 @@ from etl.clean.records import RawPage
 from etl.clean_stored import (
     BatchResult,
     CleanRunStats,
+    Workers,
     clean_batch,
     clean_stored_pages,
     default_workers,
+    local_workers,
     sample_evidence,
 )
 from etl.store.settings import load_settings
@@ -155,3 +157,19 @@ def clean_stage(
             submit_sample=dask.submit_sample,
             workers=dask.threads,
         )
+
+
+@contextmanager
+def cleaning_workers(dask_address: str | None = None) -> Iterator[Workers]:
+    """Workers for the cleaning runs of a whole flow run, which share them (the sites' runs
+    overlap with their crawls and with each other): the Dask cluster of ``dask_address``
+    (default: ``PITBOARD_DASK_ADDRESS``), else a local pool of ``default_workers()``
+    processes."""
+    address = dask_address or load_settings().dask_address
+    if not address:
+        with local_workers() as workers:
+            yield workers
+        return
+    with dask_submitter(address) as dask:
+        log.info("cleaning on the Dask cluster %s: %d worker threads", address, dask.threads)
+        yield Workers(dask.submit, dask.submit_sample, dask.threads)
