@@ -16,8 +16,8 @@ Serves the English sample site (``--articles`` articles) on 127.0.0.1 into a scr
   cluster of 2 worker processes through Prefect's Dask task runner (``flows.cleaning``, the
   path the flows take with ``PITBOARD_DASK_ADDRESS``). documents/s is pages over the cleaning
   time (the run's time less its database writes, which stay in the calling process), read in
-  batches of 50 pages (each cut into one part per worker; the site's profile sample is cleaned
-  on the workers too). The Dask rounds report to a temporary Prefect server
+  batches of 50 pages (on the local pool each cut into one part per worker; the site's profile
+  sample is cleaned on the workers too). The Dask rounds report to a temporary Prefect server
   (``prefect_test_harness``, started before any timing) unless ``PREFECT_API_URL`` is set.
   Not counted: starting the workers and their imports (the pool's processes and the
   LocalCluster's are started and import the cleaning code before the timing begins; a flow
@@ -145,6 +145,7 @@ def clean_on_pool(engine: Engine, workers: int) -> CleanRunStats:
             submit=submit,
             submit_sample=submit_sample,
             workers=workers,
+            split=True,  # as the pool clean_stored_pages starts itself
             batch_size=BATCH,
         )
 

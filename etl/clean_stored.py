@@ -267,6 +267,7 @@ def clean_stored_pages(
     submit: SubmitBatch | None = None,
     submit_sample: SubmitSample | None = None,
     arriving: threading.Event | None = None,
+    split: bool | None = None,
 ) -> CleanRunStats:
     """Clean every stored page still waiting (or every page, with ``everything``) and load it.
 
@@ -276,9 +277,11 @@ def clean_stored_pages(
     Batches are cleaned in ``workers`` local processes (in this one when 1), or by ``submit``
     when given (``flows.cleaning``: Prefect tasks on a Dask cluster; a pool the caller
     shares), with ``workers`` then the number of processes that clean; ``submit_sample``
-    cleans the sites' profile samples there too (else this process does). With workers, each
-    batch read is cut into one part per worker (the unit of work): the last batch of a run
-    keeps every worker busy rather than one. Reading, profiles, the order of loading and the
+    cleans the sites' profile samples there too (else this process does). With local worker
+    processes (``split``: by default when this run starts them), each batch read is cut into
+    one part per worker (the unit of work): the last batch of a run keeps every worker busy
+    rather than one. Not on Dask, where each part would be a Prefect task run of its own, whose
+    cost outweighs the balance. Reading, profiles, the order of loading and the
     transactions are the same either way: only where ``clean_batch`` runs differs.
 
     ``arriving``: a crawl is still storing pages until this event is set (``flows``: cleaning
@@ -295,6 +298,7 @@ def clean_stored_pages(
         with engine.connect() as conn:
             if count_pages_to_clean(conn, sites) < 4 * batch_size:
                 workers = 1  # starting worker processes costs more than a few batches take
+    cut = submit is None if split is None else split
     loader = _BatchLoader(engine, stats, load_batch_size, progress)
     executor: Executor | None = None
     pending: list[BatchFuture] = []
@@ -316,12 +320,13 @@ def clean_stored_pages(
         for site in {page.site for page in batch} - profiles.keys():
             if arriving is not None:
                 _wait_for_sample(engine, site, arriving)
-            profiles[site] = site_profile(engine, site, submit=submit_sample, parts=2 * workers)
+            parts = 2 * workers if cut else workers
+            profiles[site] = site_profile(engine, site, submit=submit_sample, parts=parts)
         if submit is None:
             loader.add(clean_batch(batch, {p.site: profiles[p.site] for p in batch}))
             return
         # The reader pages by id, so batches in flight are never read twice.
-        for part in _parts(batch, workers):
+        for part in _parts(batch, workers) if cut else [batch]:
             pending.append(submit(part, {p.site: profiles[p.site] for p in part}))
         while len(pending) > workers * 2:
             loader.add(pending.pop(0).result())
@@ -374,11 +379,12 @@ def _wait_for_sample(engine: Engine, site: str, arriving: threading.Event) -> No
 
 class Workers(NamedTuple):
     """Cleaning workers that several ``clean_stored_pages`` runs share (one per site of a
-    flow run): what each is given as ``submit``, ``submit_sample`` and ``workers``."""
+    flow run): what each is given as ``submit``, ``submit_sample``, ``workers`` and ``split``."""
 
     submit: SubmitBatch
     submit_sample: SubmitSample
     workers: int
+    split: bool  # local processes: batches cut into one part per worker (not on Dask)
 
 
 @contextmanager
@@ -391,7 +397,7 @@ def local_workers(workers: int | None = None) -> Iterator[Workers]:
         count, mp_context=get_context("spawn"), initializer=_worker_init, initargs=(os.getpid(),)
     )
     try:
-        yield Workers(_pool_submitter(executor), _pool_sample_submitter(executor), count)
+        yield Workers(_pool_submitter(executor), _pool_sample_submitter(executor), count, True)
     except BaseException:
         _stop_workers([p for p in active_children() if p not in others])
         executor.shutdown(wait=False, cancel_futures=True)

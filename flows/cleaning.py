@@ -172,4 +172,4 @@ def cleaning_workers(dask_address: str | None = None) -> Iterator[Workers]:
         return
     with dask_submitter(address) as dask:
         log.info("cleaning on the Dask cluster %s: %d worker threads", address, dask.threads)
-        yield Workers(dask.submit, dask.submit_sample, dask.threads)
+        yield Workers(dask.submit, dask.submit_sample, dask.threads, split=False)

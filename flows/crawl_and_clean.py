@@ -208,6 +208,7 @@ def clean_arriving(site: str, crawled: threading.Event, workers: Workers) -> Cle
         submit=workers.submit,
         submit_sample=workers.submit_sample,
         workers=workers.workers,
+        split=workers.split,
         arriving=crawled,
         progress=lambda s: logger.info(
             "%s: cleaned %d pages, %d new articles", site, s.pages, s.load.new

@@ -86,11 +86,8 @@ def test_cleaning_on_a_local_dask_cluster_loads_what_the_process_pool_loads(
     )
     assert len(on_dask) == len(on_pool) == pool.load.new + pool.load.duplicates
     assert on_dask == on_pool
-    # ... and the Dask run's batches were Prefect task runs, one per part of a batch (each batch
-    # is cut in one part per worker thread: two here).
-    full, rest = divmod(pool.pages, 40)
-    parts = 2 * full + min(rest, 2)
-    assert _clean_batch_task_runs(expected=parts) == parts
+    # ... and the Dask run's batches were Prefect task runs, one per batch.
+    assert _clean_batch_task_runs(expected=-(-pool.pages // 40)) == -(-pool.pages // 40)
 
 
 def _clean_batch_task_runs(expected: int, wait_seconds: float = 20.0) -> int:
