@@ -15,8 +15,9 @@ Serves the English sample site (``--articles`` articles) on 127.0.0.1 into a scr
   tables, with ``clean_stored_pages`` on 1 and on 2 local worker processes and on a local Dask
   cluster of 2 worker processes through Prefect's Dask task runner (``flows.cleaning``, the
   path the flows take with ``PITBOARD_DASK_ADDRESS``). documents/s is pages over the cleaning
-  time (the run's time less its database writes, which stay in the calling process), in
-  batches of 50 pages. The Dask rounds report to a temporary Prefect server
+  time (the run's time less its database writes, which stay in the calling process), read in
+  batches of 50 pages (on the local pool each cut into one part per worker; the site's profile
+  sample is cleaned on the workers too). The Dask rounds report to a temporary Prefect server
   (``prefect_test_harness``, started before any timing) unless ``PREFECT_API_URL`` is set.
   Not counted: starting the workers and their imports (the pool's processes and the
   LocalCluster's are started and import the cleaning code before the timing begins; a flow
@@ -41,12 +42,25 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+# Before Prefect and Dask are imported (the LocalCluster's workers inherit them): their INFO
+# lines (workers starting, plugins, the temporary server) would bury the figures, and the
+# clean-batch tasks run outside a flow run, which Prefect warns about on every batch.
+os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+os.environ.setdefault("PREFECT_SERVER_LOGGING_LEVEL", "WARNING")
+os.environ.setdefault("PREFECT_LOGGING_TO_API_WHEN_MISSING_FLOW", "ignore")
+os.environ.setdefault("DASK_DISTRIBUTED__LOGGING__DISTRIBUTED", "warning")
 
 from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import Engine
 
 from etl.clean.records import RawPage
-from etl.clean_stored import BatchResult, CleanRunStats, clean_batch, clean_stored_pages
+from etl.clean_stored import (
+    BatchResult,
+    CleanRunStats,
+    clean_batch,
+    clean_stored_pages,
+    sample_evidence,
+)
 from etl.store.models import ArticleRow, RawPageRow
 from etl.store.scratch import scratch_database
 from flows.cleaning import dask_submitter
@@ -122,16 +136,30 @@ def clean_on_pool(engine: Engine, workers: int) -> CleanRunStats:
         def submit(pages: Sequence[RawPage], profiles: Mapping[str, Any]) -> Future[BatchResult]:
             return pool.submit(clean_batch, pages, profiles)
 
+        def submit_sample(pages: Sequence[RawPage]) -> Future[Any]:
+            return pool.submit(sample_evidence, pages)
+
         return clean_stored_pages(
-            engine, everything=True, submit=submit, workers=workers, batch_size=BATCH
+            engine,
+            everything=True,
+            submit=submit,
+            submit_sample=submit_sample,
+            workers=workers,
+            split=True,  # as the pool clean_stored_pages starts itself
+            batch_size=BATCH,
         )
 
 
 def clean_on_dask(engine: Engine, address: str) -> CleanRunStats:
     forget_cleaning(engine)
-    with dask_submitter(address, warm_up=True) as (submit, threads):
+    with dask_submitter(address, warm_up=True) as dask:
         return clean_stored_pages(
-            engine, everything=True, submit=submit, workers=threads, batch_size=BATCH
+            engine,
+            everything=True,
+            submit=dask.submit,
+            submit_sample=dask.submit_sample,
+            workers=dask.threads,
+            batch_size=BATCH,
         )
 
 

@@ -7,6 +7,13 @@ Non-HTML bodies (images, PDFs) are dropped with a log line; error pages (404...)
 the spider's ``max_pages``, at most that many pages are kept: the pages still in flight when the
 crawl is told to close are dropped, so ``--max-pages N`` stores N pages at most.
 
+The writes run in a thread of their own, one batch at a time in the order the batches were
+filled, while the reactor goes on fetching and parsing (an upsert of 100 pages on the reactor
+thread stalled every download meanwhile). At most PITBOARD_QUEUED_BATCHES (2) filled batches
+wait for the writer; a pipeline further behind than that waits for it (a slow or restarting
+database slows the crawl down rather than piling pages up in memory), and closing the spider
+waits for every batch to be written.
+
 Pages that could not be fetched arrive as ``FetchFailure`` items and are written to
 ``fetch_failures`` with the same batches; a page stored at last is taken out of it. When the
 database refuses a batch for what one page holds (not for a lost connection), the pages are
@@ -19,6 +26,8 @@ finish reason ``pitboard_storage_failed``.
 from __future__ import annotations
 
 import logging
+import queue
+import threading
 import time
 from typing import TYPE_CHECKING, Self
 
@@ -46,6 +55,7 @@ class RawPagePipeline:
         batch_size: int = 100,
         flush_seconds: float = 5.0,
         patience: float = 30.0,
+        queued_batches: int = 2,
     ) -> None:
         self.crawler = crawler
         self.database_url = database_url
@@ -59,6 +69,11 @@ class RawPagePipeline:
         self._timer: task.LoopingCall | None = None
         self._stopping = False
         self.patience = patience
+        # Filled batches for the writer thread; None tells it to finish.
+        self._queue: queue.Queue[tuple[list[RawPage], list[FetchFailure]] | None] = queue.Queue(
+            max(1, queued_batches)
+        )
+        self._writer: threading.Thread | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -69,6 +84,7 @@ class RawPagePipeline:
             batch_size=settings.getint("PITBOARD_BATCH_SIZE", 100),
             flush_seconds=settings.getfloat("PITBOARD_FLUSH_SECONDS", 5.0),
             patience=settings.getfloat("PITBOARD_DATABASE_PATIENCE", 30.0),
+            queued_batches=settings.getint("PITBOARD_QUEUED_BATCHES", 2),
         )
 
     def open_spider(self) -> None:
@@ -76,6 +92,8 @@ class RawPagePipeline:
 
         self.engine = get_engine(self.database_url)
         log.info("pitboard: storing raw pages in %s", describe(self.engine.url))
+        self._writer = threading.Thread(target=self._write_queued, name="raw-pages", daemon=True)
+        self._writer.start()
         if self.flush_seconds > 0:
             self._timer = task.LoopingCall(self._flush_if_due)
             self._timer.start(self.flush_seconds, now=False)
@@ -110,15 +128,34 @@ class RawPagePipeline:
             self.flush()
 
     def flush(self) -> None:
-        """Write the buffered pages and failures in one transaction: a batch is stored whole or
-        not at all."""
-        from sqlalchemy.exc import DBAPIError
-
+        """Hand the buffered pages and failures to the writer thread as one batch (waiting
+        while it is PITBOARD_QUEUED_BATCHES batches behind)."""
         self._last_flush = time.monotonic()
         if not (self.buffer or self.failures) or self.engine is None:
             return
         batch, self.buffer = self.buffer, []
         failures, self.failures = self.failures, []
+        if self._writer is None:  # not opened: nothing to hand it to
+            self._store(batch, failures)
+            return
+        self._queue.put((batch, failures))
+
+    def _write_queued(self) -> None:
+        """The writer thread: store the batches in the order they were filled, until told to
+        finish. Its stats keys are incremented by this thread alone."""
+        while (job := self._queue.get()) is not None:
+            try:
+                self._store(*job)
+            except Exception:  # _store records its own failures; never let the writer die
+                log.exception("pitboard: the raw-page writer failed")
+            finally:
+                self._queue.task_done()
+        self._queue.task_done()
+
+    def _store(self, batch: list[RawPage], failures: list[FetchFailure]) -> None:
+        """Write pages and failures in one transaction: a batch is stored whole or not at all."""
+        from sqlalchemy.exc import DBAPIError
+
         try:
             changed = self._write_patiently(batch, failures)
         except DBAPIError as exc:
@@ -148,8 +185,9 @@ class RawPagePipeline:
 
     def _write_patiently(self, batch: list[RawPage], failures: list[FetchFailure]) -> int:
         """``_write``, tried again while the database does not answer (a restart), for up to
-        ``patience`` seconds. The crawl waits meanwhile (the write blocks it): pages fetched
-        during a restart are stored after it, not lost."""
+        ``patience`` seconds. The writer waits meanwhile, and the crawl with it once the
+        queue of filled batches is full: pages fetched during a restart are stored after it,
+        not lost."""
         from sqlalchemy.exc import OperationalError
 
         deadline = time.monotonic() + self.patience
@@ -211,6 +249,16 @@ class RawPagePipeline:
         )
         if not self._stopping and self.crawler.engine is not None:
             self._stopping = True
+            if threading.current_thread() is self._writer:
+                from twisted.internet import reactor
+
+                reactor.callFromThread(self._stop_crawl)  # type: ignore[attr-defined]
+            else:
+                self._stop_crawl()
+
+    def _stop_crawl(self) -> None:
+        """On the reactor's thread: close the spider, with the reason the caller reads."""
+        if self.crawler.engine is not None:
             deferred_from_coro(
                 self.crawler.engine.close_spider_async(reason="pitboard_storage_failed")
             )
@@ -220,6 +268,10 @@ class RawPagePipeline:
         if self._timer is not None and self._timer.running:
             self._timer.stop()
         self.flush()
+        if self._writer is not None:  # every batch handed over is written before the close
+            self._queue.put(None)
+            self._writer.join()
+            self._writer = None
         log.info("pitboard: %d pages received, %d saved", self.received, self.written)
 
 

@@ -18,20 +18,32 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from multiprocessing import active_children, get_context
 from multiprocessing.process import BaseProcess
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from sqlalchemy.engine import Engine
 
 from etl.clean.boilerplate import SiteProfile
-from etl.clean.cleaner import clean_page, learn_profile
+from etl.clean.cleaner import (
+    ProfileEvidence,
+    clean_page,
+    learn_profile,
+    profile_evidence,
+    profile_from_evidence,
+)
 from etl.clean.content_type import is_html
 from etl.clean.records import CleanedPage, RawPage
 from etl.store.articles import CleanedRecord, LoadStats, load_cleaned, with_identity
 from etl.store.patience import patiently
-from etl.store.raw_pages import count_pages_to_clean, pages_to_clean, sample_pages
+from etl.store.raw_pages import (
+    count_pages_to_clean,
+    count_successful_pages,
+    pages_to_clean,
+    sample_pages,
+)
 
 log = logging.getLogger(__name__)
 
@@ -107,14 +119,40 @@ def clean_batch(
 
 
 PROFILE_SAMPLE = 150
+# While a crawl stores pages, how often a cleaning run that caught up looks for new ones.
+ARRIVAL_POLL_SECONDS = 0.5
 
 
-def site_profile(engine: Engine, site: str, sample: int = PROFILE_SAMPLE) -> SiteProfile | None:
+def sample_evidence(pages: Sequence[RawPage]) -> list[ProfileEvidence]:
+    """What a part of a profile sample tells (a worker's unit of work, as ``clean_batch``)."""
+    return [profile_evidence(page.body, page.final_url) for page in pages]
+
+
+class EvidenceFuture(Protocol):
+    def result(self) -> list[ProfileEvidence]: ...
+
+
+# Cleaning part of a profile sample elsewhere: pages -> a future of their evidence, in order.
+SubmitSample = Callable[[Sequence[RawPage]], EvidenceFuture]
+
+
+def site_profile(
+    engine: Engine,
+    site: str,
+    sample: int = PROFILE_SAMPLE,
+    *,
+    submit: SubmitSample | None = None,
+    parts: int = 1,
+) -> SiteProfile | None:
     """Learn what recurs across ``site``'s pages from its latest stored pages.
 
     Lines that survive every generic rule yet repeat across a site's pages are its own
     chrome; learning them per run from the stored pages keeps no hand-kept list of strings.
     Too few pages say nothing reliable: then there is no profile.
+
+    The sample is cleaned in this process, or in ``parts`` pieces by ``submit`` (the workers
+    that clean the batches): every batch waits for its site's profile, so a sample cleaned
+    in one process while the others wait bounded what more workers could gain.
     """
 
     def read() -> list[RawPage]:
@@ -124,7 +162,12 @@ def site_profile(engine: Engine, site: str, sample: int = PROFILE_SAMPLE) -> Sit
     pages = [p for p in patiently(f"reading pages of {site}", read) if is_cleanable(p)]
     if len(pages) < MIN_PROFILE_PAGES:
         return None
-    profile = learn_profile(site, ((p.body, p.final_url) for p in pages))
+    if submit is None or parts <= 1:
+        profile = learn_profile(site, ((p.body, p.final_url) for p in pages))
+    else:
+        size = -(-len(pages) // parts)
+        futures = [submit(pages[i : i + size]) for i in range(0, len(pages), size)]
+        profile = profile_from_evidence(site, (e for f in futures for e in f.result()))
     log.info(
         "%s: learned %d recurring lines from %d pages", site, len(profile.recurring), len(pages)
     )
@@ -137,12 +180,18 @@ def iter_pages_to_clean(
     *,
     everything: bool = False,
     batch_size: int = 200,
+    arriving: threading.Event | None = None,
+    poll_seconds: float = ARRIVAL_POLL_SECONDS,
+    caught_up: Callable[[], None] | None = None,
 ) -> Iterator[list[RawPage]]:
     """Yield batches of stored pages waiting for cleaning (or all of them, to re-clean).
 
     Each batch is read on a connection of its own, by ascending id: no transaction stays open
     while a batch is cleaned, pages stored meanwhile are picked up, and memory stays bounded
-    whatever the table size.
+    whatever the table size. With ``arriving`` (pages are still being stored: a crawl runs),
+    a read that finds nothing new calls ``caught_up`` (the caller loads what it holds), waits
+    ``poll_seconds`` and reads again, until the event is set and a read after it finds
+    nothing.
     """
     last_id = 0
 
@@ -153,11 +202,18 @@ def iter_pages_to_clean(
             )
 
     while True:
+        done = arriving is None or arriving.is_set()  # before the read: nothing stored after
         batch = patiently("reading pages to clean", read)
-        if not batch:
+        if batch:
+            last_id = batch[-1].id or 0
+            yield batch
+        elif done:
             return
-        last_id = batch[-1].id or 0
-        yield batch
+        else:
+            assert arriving is not None
+            if caught_up is not None:
+                caught_up()
+            arriving.wait(poll_seconds)
 
 
 # How often a cleaning worker checks that the process it works for is still there.
@@ -221,54 +277,93 @@ def clean_stored_pages(
     workers: int | None = None,
     progress: Callable[[CleanRunStats], None] | None = None,
     submit: SubmitBatch | None = None,
+    submit_sample: SubmitSample | None = None,
+    arriving: threading.Event | None = None,
+    split: bool | None = None,
 ) -> CleanRunStats:
     """Clean every stored page still waiting (or every page, with ``everything``) and load it.
 
-    Pages are read and cleaned ``batch_size`` at a time (the unit of work of a worker) and
-    loaded ``load_batch_size`` at a time, each load in its own transaction.
+    Pages are read ``batch_size`` at a time and loaded ``load_batch_size`` at a time, each
+    load in its own transaction.
 
     Batches are cleaned in ``workers`` local processes (in this one when 1), or by ``submit``
-    when given (``flows.cleaning``: Prefect tasks on a Dask cluster), with ``workers`` then
-    the number of batches kept in flight per pair. Reading, profiles, the order of loading and
-    the transactions are the same either way: only where ``clean_batch`` runs differs.
+    when given (``flows.cleaning``: Prefect tasks on a Dask cluster; a pool the caller
+    shares), with ``workers`` then the number of processes that clean; ``submit_sample``
+    cleans the sites' profile samples there too (else this process does). With local worker
+    processes (``split``: by default when this run starts them), each batch read is cut into
+    one part per worker (the unit of work): the last batch of a run keeps every worker busy
+    rather than one. Not on Dask, where each part would be a Prefect task run of its own, whose
+    cost outweighs the balance. Reading, profiles, the order of loading and the
+    transactions are the same either way: only where ``clean_batch`` runs differs.
+
+    ``arriving``: a crawl is still storing pages until this event is set (``flows``: cleaning
+    overlapped with the crawl). Pages are taken as they are stored; a site's profile is
+    learned once ``PROFILE_SAMPLE`` of its pages are there (or its crawl ended), as it would
+    be from the pages of a finished crawl; when the event is set, what was stored meanwhile
+    is taken, then the table is read once more from the start for the pages that a re-fetch
+    queued again under an id already passed.
     """
     stats = CleanRunStats()
     started = time.perf_counter()
     workers = default_workers() if workers is None else workers
-    pool_wanted = workers > 1 and not everything and submit is None
+    pool_wanted = workers > 1 and not everything and submit is None and arriving is None
     if pool_wanted and _count_waiting(engine, sites) < 4 * batch_size:
         workers = 1  # starting worker processes costs more than a few batches take
+    cut = submit is None if split is None else split
     loader = _BatchLoader(engine, stats, load_batch_size, progress)
     executor: Executor | None = None
-    pending = []
+    pending: list[BatchFuture] = []
     profiles: dict[str, SiteProfile | None] = {}
     others = set(active_children())  # child processes that are not this pool's
-    try:
-        for batch in iter_pages_to_clean(
-            engine, sites, everything=everything, batch_size=batch_size
-        ):
-            if submit is None and workers > 1 and executor is None:
-                # spawn, not fork: the parent may hold threads (Prefect, DB pools).
-                executor = ProcessPoolExecutor(
-                    workers,
-                    mp_context=get_context("spawn"),
-                    initializer=_worker_init,
-                    initargs=(os.getpid(),),
-                )
-                submit = _pool_submitter(executor)
-            for site in {page.site for page in batch} - profiles.keys():
-                profiles[site] = site_profile(engine, site)
-            wanted = {page.site: profiles[page.site] for page in batch}
-            if submit is None:
-                loader.add(clean_batch(batch, wanted))
-                continue
-            # The reader pages by id, so batches in flight are never read twice.
-            pending.append(submit(batch, wanted))
-            if len(pending) >= workers * 2:
-                loader.add(pending.pop(0).result())
+
+    def take(batch: list[RawPage]) -> None:
+        nonlocal executor, submit, submit_sample
+        if submit is None and workers > 1 and executor is None:
+            # spawn, not fork: the parent may hold threads (Prefect, DB pools).
+            executor = ProcessPoolExecutor(
+                workers,
+                mp_context=get_context("spawn"),
+                initializer=_worker_init,
+                initargs=(os.getpid(),),
+            )
+            submit = _pool_submitter(executor)
+            submit_sample = _pool_sample_submitter(executor)
+        for site in {page.site for page in batch} - profiles.keys():
+            if arriving is not None:
+                _wait_for_sample(engine, site, arriving)
+            parts = 2 * workers if cut else workers
+            profiles[site] = site_profile(engine, site, submit=submit_sample, parts=parts)
+        if submit is None:
+            loader.add(clean_batch(batch, {p.site: profiles[p.site] for p in batch}))
+            return
+        # The reader pages by id, so batches in flight are never read twice.
+        for part in _parts(batch, workers) if cut else [batch]:
+            pending.append(submit(part, {p.site: profiles[p.site] for p in part}))
+        while len(pending) > workers * 2:
+            loader.add(pending.pop(0).result())
+
+    def drain() -> None:
         while pending:
             loader.add(pending.pop(0).result())
         loader.flush()
+
+    try:
+        for batch in iter_pages_to_clean(
+            engine,
+            sites,
+            everything=everything,
+            batch_size=batch_size,
+            arriving=arriving,
+            caught_up=drain,  # what was cleaned is loaded while the crawl goes on
+        ):
+            take(batch)
+        drain()
+        if arriving is not None and not everything:
+            # Everything taken is loaded (marked cleaned): this walk meets only pages queued
+            # again behind the first one.
+            for batch in iter_pages_to_clean(engine, sites, batch_size=batch_size):
+                take(batch)
+            drain()
     except BaseException:
         # Interrupted (SIGINT, SIGTERM) or failed: the workers stop now, not after their
         # batches. What was loaded is committed; the rest waits for the next run.
@@ -290,6 +385,56 @@ def _count_waiting(engine: Engine, sites: Sequence[str] | None) -> int:
             return count_pages_to_clean(conn, sites)
 
     return patiently("counting pages to clean", count)
+
+
+def _wait_for_sample(engine: Engine, site: str, arriving: threading.Event) -> None:
+    """While a crawl runs, wait until ``site`` has a full profile sample stored."""
+    while not arriving.is_set():
+        with engine.connect() as conn:
+            if count_successful_pages(conn, site) >= PROFILE_SAMPLE:
+                return
+        arriving.wait(ARRIVAL_POLL_SECONDS)
+
+
+class Workers(NamedTuple):
+    """Cleaning workers that several ``clean_stored_pages`` runs share (one per site of a
+    flow run): what each is given as ``submit``, ``submit_sample``, ``workers`` and ``split``."""
+
+    submit: SubmitBatch
+    submit_sample: SubmitSample
+    workers: int
+    split: bool  # local processes: batches cut into one part per worker (not on Dask)
+
+
+@contextmanager
+def local_workers(workers: int | None = None) -> Iterator[Workers]:
+    """A local pool of ``workers`` cleaning processes (default: ``default_workers()``) for as
+    long as the block lasts; stopped at once when the block is left by an exception."""
+    count = default_workers() if workers is None else max(1, workers)
+    others = set(active_children())
+    executor = ProcessPoolExecutor(
+        count, mp_context=get_context("spawn"), initializer=_worker_init, initargs=(os.getpid(),)
+    )
+    try:
+        yield Workers(_pool_submitter(executor), _pool_sample_submitter(executor), count, True)
+    except BaseException:
+        _stop_workers([p for p in active_children() if p not in others])
+        executor.shutdown(wait=False, cancel_futures=True)
+        raise
+    executor.shutdown(cancel_futures=True)
+
+
+def _parts(batch: list[RawPage], count: int) -> list[list[RawPage]]:
+    """``batch`` cut into ``count`` parts of nearly equal size, in order."""
+    size = -(-len(batch) // max(1, count))
+    return [batch[i : i + size] for i in range(0, len(batch), size)]
+
+
+def _pool_sample_submitter(executor: Executor) -> SubmitSample:
+    def submit(pages: Sequence[RawPage]) -> EvidenceFuture:
+        return executor.submit(sample_evidence, pages)
+
+    return submit
 
 
 def _pool_submitter(executor: Executor) -> SubmitBatch:

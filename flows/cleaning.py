@@ -4,8 +4,9 @@
 ``etl.clean_stored.clean_stored_pages`` on its local process pool. With an address, the same
 function runs with each batch submitted as the Prefect task ``clean-batch`` to Prefect's
 ``DaskTaskRunner`` (prefect-dask): the cluster's workers run ``etl.clean_stored.clean_batch``,
-the function the local processes run, and the calling process reads the pages, learns the
-site profiles and loads every batch in its transaction exactly as without Dask. Only the
+the function the local processes run (and ``profile-sample`` tasks clean the sites' profile
+samples), and the calling process reads the pages, learns the site profiles from the samples'
+evidence and loads every batch in its transaction exactly as without Dask. Only the
 cleaning, the CPU-bound part, moves.
 
 Addresses: ``tcp://HOST:8786`` (a running ``dask scheduler``, with ``dask worker`` processes
@@ -22,19 +23,23 @@ import importlib
 import logging
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from etl.clean.boilerplate import SiteProfile
+from etl.clean.cleaner import ProfileEvidence
 from etl.clean.records import RawPage
 from etl.clean_stored import (
     BatchResult,
     CleanRunStats,
+    Workers,
     clean_batch,
     clean_stored_pages,
     default_workers,
+    local_workers,
+    sample_evidence,
 )
 from etl.store.settings import load_settings
 
@@ -56,6 +61,12 @@ def clean_batch_task(
 ) -> BatchResult:
     """Clean one batch on whichever worker the task runner chose."""
     return clean_batch(pages, profiles)
+
+
+@task(name="profile-sample", cache_policy=NO_CACHE, persist_result=False)
+def profile_sample_task(pages: Sequence[RawPage]) -> list[ProfileEvidence]:
+    """Clean part of a site's profile sample on whichever worker the task runner chose."""
+    return sample_evidence(pages)
 
 
 def dask_task_runner(address: str) -> DaskTaskRunner:
@@ -84,13 +95,19 @@ class DaskNeedsPrefectServer(RuntimeError):
     its own, and time out doing so."""
 
 
+class DaskWorkers(NamedTuple):
+    """What ``clean_stored_pages`` needs to clean on a Dask cluster."""
+
+    submit: Callable[..., Any]  # a SubmitBatch: one clean-batch task run per call
+    submit_sample: Callable[..., Any]  # a SubmitSample: one profile-sample task run per call
+    threads: int
+
+
 @contextmanager
-def dask_submitter(
-    address: str, *, warm_up: bool = False
-) -> Iterator[tuple[Callable[..., Any], int]]:
-    """A ``SubmitBatch`` sending batches to the Dask cluster at ``address``, and its thread
-    count, for as long as the block lasts. ``warm_up``: every worker imports the cleaning code
-    first (benchmarks; a flow lets the first batch pay for it)."""
+def dask_submitter(address: str, *, warm_up: bool = False) -> Iterator[DaskWorkers]:
+    """Submitters of batches and profile samples to the Dask cluster at ``address``, and its
+    thread count, for as long as the block lasts. ``warm_up``: every worker imports the
+    cleaning code first (benchmarks; a flow lets the first batch pay for it)."""
     from prefect.settings import PREFECT_API_URL
 
     if not PREFECT_API_URL.value():
@@ -103,10 +120,13 @@ def dask_submitter(
         def submit(pages: Sequence[RawPage], profiles: Mapping[str, SiteProfile | None]) -> Any:
             return runner.submit(clean_batch_task, {"pages": pages, "profiles": profiles})
 
+        def submit_sample(pages: Sequence[RawPage]) -> Any:
+            return runner.submit(profile_sample_task, {"pages": pages})
+
         if warm_up:
             runner.client.run(importlib.import_module, "etl.clean_stored")
         threads = sum(runner.client.nthreads().values())
-        yield submit, max(1, threads)
+        yield DaskWorkers(submit, submit_sample, max(1, threads))
 
 
 def clean_stage(
@@ -125,14 +145,31 @@ def clean_stage(
         return clean_stored_pages(
             engine, sites, everything=everything, progress=progress, batch_size=batch_size
         )
-    with dask_submitter(address) as (submit, threads):
-        log.info("cleaning on the Dask cluster %s: %d worker threads", address, threads)
+    with dask_submitter(address) as dask:
+        log.info("cleaning on the Dask cluster %s: %d worker threads", address, dask.threads)
         return clean_stored_pages(
             engine,
             sites,
             everything=everything,
             progress=progress,
             batch_size=batch_size,
-            submit=submit,
-            workers=threads,
+            submit=dask.submit,
+            submit_sample=dask.submit_sample,
+            workers=dask.threads,
         )
+
+
+@contextmanager
+def cleaning_workers(dask_address: str | None = None) -> Iterator[Workers]:
+    """Workers for the cleaning runs of a whole flow run, which share them (the sites' runs
+    overlap with their crawls and with each other): the Dask cluster of ``dask_address``
+    (default: ``PITBOARD_DASK_ADDRESS``), else a local pool of ``default_workers()``
+    processes."""
+    address = dask_address or load_settings().dask_address
+    if not address:
+        with local_workers() as workers:
+            yield workers
+        return
+    with dask_submitter(address) as dask:
+        log.info("cleaning on the Dask cluster %s: %d worker threads", address, dask.threads)
+        yield Workers(dask.submit, dask.submit_sample, dask.threads, split=False)

@@ -5,8 +5,12 @@ The flow brings the database's schema up to date, then takes each site's lease f
 checked again before each stage; a site another run holds is refused), marks the site's runs left
 'running' by a process that died as 'interrupted', and records the site's run in ``crawl_runs`` as
 it starts. The sites' spiders run side by side, each in a child
-process (``crawl_site``); as each crawl ends, what it fetched is cleaned and loaded
-(``clean_pages``), even after a failed crawl, and the run's row gets its status and counts. The
+process (``crawl_site``, at most one per core at a time); each site's cleaning
+(``clean_arriving``) starts with its crawl and cleans and loads its pages in batches as they are
+stored, on cleaning workers that the sites share (a local process pool, or the Dask cluster of
+``PITBOARD_DASK_ADDRESS``), until the crawl has ended (even failed) and every page it stored is
+loaded; then the run's row gets its status and counts. A run costs about its slowest stage
+rather than the sum of the three. The
 stages are tasks with their own retries and timeouts, and pass typed results (:class:`CrawlResult`,
 ``CleanRunStats``, :class:`~flows.report.SiteRun`). The flow ends with a Markdown summary artifact,
 and raises :class:`CrawlFailed` if any site failed or was refused.
@@ -19,19 +23,22 @@ process it runs in (``PITBOARD_DATABASE_URL``, else the embedded database).
 from __future__ import annotations
 
 import logging
+import os
 import signal
+import threading
 from collections.abc import Sequence
-from contextlib import ExitStack, suppress
+from contextlib import ExitStack, nullcontext, suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
+from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 from sqlalchemy.exc import OperationalError
 
-from etl.clean_stored import CleanRunStats
+from etl.clean_stored import CleanRunStats, Workers, clean_stored_pages
 from etl.store.database import (
     describe,
     get_engine,
@@ -44,13 +51,14 @@ from etl.store.migrate import ensure_schema
 from etl.store.patience import patiently
 from etl.store.raw_pages import count_fetched_since
 from etl.store.runs import finish_run, mark_interrupted, start_run
-from flows.cleaning import clean_stage
+from flows.cleaning import clean_stage, cleaning_workers
 from flows.report import SiteRun, duplicates_found, site_rows_markdown
 from flows.spider_process import LogLine, SpiderFailed, is_progress_line, run_spider, stop_spiders
 
 if TYPE_CHECKING:
     from prefect import Task
     from prefect.client.schemas.objects import State, TaskRun
+    from prefect.futures import PrefectFuture
     from sqlalchemy.engine import Engine
 
 log = logging.getLogger(__name__)
@@ -112,9 +120,19 @@ def prepare_database() -> str:
 # No Prefect timeout_seconds: the crawl runs in a worker thread (``submit``), where Prefect's
 # timeout cannot interrupt it (and warns so on every run). run_spider enforces the limit itself,
 # stopping the child process.
+# The sites of a run crawl side by side, each spider a process of its own, at most one per core:
+# a spider is CPU-bound (parsing, link handling), and more would only share the cores.
+SPIDER_SLOTS = threading.BoundedSemaphore(max(1, os.cpu_count() or 1))
+
+
 @task(retries=2, retry_delay_seconds=[30, 120], retry_condition_fn=_retry_transient)
 def crawl_site(site: str, base_url: str | None = None, max_pages: int | None = None) -> CrawlResult:
     """Run the site's spider; pages land in ``raw_pages`` as the spider fetches them."""
+    with SPIDER_SLOTS:
+        return _crawl_site(site, base_url, max_pages)
+
+
+def _crawl_site(site: str, base_url: str | None, max_pages: int | None) -> CrawlResult:
     logger = get_run_logger()
     database_url = resolve_database_url()
     started = datetime.now(UTC)
@@ -168,6 +186,38 @@ def clean_pages(sites: list[str], everything: bool = False) -> CleanRunStats:
     return stats
 
 
+# Submitted beside the crawl, it runs in a worker thread where Prefect's timeout cannot stop it
+# (as crawl_site); its parameters are live objects of this process, never cached or stored.
+@task(
+    retries=3,
+    retry_delay_seconds=[5, 30, 120],
+    retry_condition_fn=_retry_transient,
+    cache_policy=NO_CACHE,
+)
+def clean_arriving(site: str, crawled: threading.Event, workers: Workers) -> CleanRunStats:
+    """Clean and load ``site``'s pages as its crawl stores them, until ``crawled`` is set
+    and every page stored is taken, on the run's shared ``workers``.
+
+    Safe to retry, as ``clean_pages``: each batch commits its articles together with its
+    pages' cleaned mark, and a retry takes what is still unmarked.
+    """
+    logger = get_run_logger()
+    stats = clean_stored_pages(
+        get_engine(resolve_database_url()),
+        [site],
+        submit=workers.submit,
+        submit_sample=workers.submit_sample,
+        workers=workers.workers,
+        split=workers.split,
+        arriving=crawled,
+        progress=lambda s: logger.info(
+            "%s: cleaned %d pages, %d new articles", site, s.pages, s.load.new
+        ),
+    )
+    logger.info("cleaning of %s done: %s", site, stats.as_dict())
+    return stats
+
+
 DIED = "its process stopped without recording the end (found by the site's next run)"
 # How long the end of a run is retried for when the database does not answer (restarting): the
 # row must say how the run ended, as the flow's state does.
@@ -216,6 +266,46 @@ def _record_unfinished(
             _record_end(engine, run_id, row, reason, patience=3.0)
 
 
+def _finish_site(
+    engine: Engine,
+    site: str,
+    crawl_future: PrefectFuture[CrawlResult],
+    clean_future: PrefectFuture[CleanRunStats],
+    lease: SiteLease,
+    running: dict[str, int],
+    started: dict[str, datetime],
+    problems: list[str],
+) -> SiteRun:
+    """Wait for the site's crawl and its cleaning, and record how the site's run ended."""
+    logger = get_run_logger()
+    crawl: CrawlResult | BaseException = crawl_future.result(raise_on_failure=False)
+    error = None if isinstance(crawl, CrawlResult) else str(crawl)
+    if error is not None:
+        logger.error("crawl of %s failed: %s", site, error)
+        problems.append(f"crawl of {site} failed: {error}")
+    # What a failed crawl fetched before failing is cleaned and loaded all the same.
+    cleaned = clean_future.result()
+    try:
+        # The site is still ours (re-taken after a database restart) at the end.
+        lease.ensure()
+    except LeaseLost as exc:
+        problems.append(str(exc))
+        return _record_end(engine, running.pop(site), SiteRun(site, "failed"), exc)
+    with engine.connect() as conn:  # pages the crawl could not fetch or store
+        unfetched = count_failures_since(conn, site, started[site])
+    row = SiteRun(
+        site,
+        "completed" if error is None else "failed",
+        fetched=crawl.fetched if isinstance(crawl, CrawlResult) else 0,
+        cleaned=cleaned.pages,
+        new=cleaned.load.new,
+        updated=cleaned.load.updated,
+        duplicates=duplicates_found(cleaned),
+        failed=cleaned.failed + unfetched,
+    )
+    return _record_end(engine, running.pop(site), row, error)
+
+
 @flow(name="crawl_and_clean")
 def crawl_and_clean(
     sites: Sequence[str],
@@ -223,7 +313,8 @@ def crawl_and_clean(
     max_pages: int | None = None,
     lock_wait_seconds: float = 0.0,
 ) -> list[SiteRun]:
-    """Crawl the sites side by side, then clean and load what each fetched; one row per site.
+    """Crawl the sites side by side, cleaning and loading what each fetches as it is stored;
+    one row per site.
 
     A site already being crawled by another run is refused after ``lock_wait_seconds``.
     """
@@ -259,42 +350,34 @@ def crawl_and_clean(
             if stale:
                 logger.warning("%s: run(s) %s had died; recorded as interrupted", site, stale)
         try:
-            futures = {
-                site: crawl_site.submit(
-                    site, base_url=(base_urls or {}).get(site), max_pages=max_pages
-                )
-                for site in running
-            }
-            for site, future in futures.items():
-                crawl: CrawlResult | BaseException = future.result(raise_on_failure=False)
-                error = None if isinstance(crawl, CrawlResult) else str(crawl)
-                if error is not None:
-                    logger.error("crawl of %s failed: %s", site, error)
-                    problems.append(f"crawl of {site} failed: {error}")
-                try:
-                    # The site is still ours (re-taken after a database restart) before going on.
-                    leases[site].ensure()
-                except LeaseLost as exc:
-                    problems.append(str(exc))
-                    rows.append(
-                        _record_end(engine, running.pop(site), SiteRun(site, "failed"), exc)
+            with cleaning_workers() if running else nullcontext() as workers:
+                # Each site's cleaning starts with its crawl and takes its pages as they are
+                # stored, on workers all sites share; it ends once its crawl has ended.
+                crawled = {site: threading.Event() for site in running}
+                crawls = {
+                    site: crawl_site.submit(
+                        site, base_url=(base_urls or {}).get(site), max_pages=max_pages
                     )
-                    continue
-                # What a failed crawl fetched before failing is cleaned and loaded all the same.
-                cleaned = clean_pages([site])
-                with engine.connect() as conn:  # pages the crawl could not fetch or store
-                    unfetched = count_failures_since(conn, site, started[site])
-                row = SiteRun(
-                    site,
-                    "completed" if error is None else "failed",
-                    fetched=crawl.fetched if isinstance(crawl, CrawlResult) else 0,
-                    cleaned=cleaned.pages,
-                    new=cleaned.load.new,
-                    updated=cleaned.load.updated,
-                    duplicates=duplicates_found(cleaned),
-                    failed=cleaned.failed + unfetched,
-                )
-                rows.append(_record_end(engine, running.pop(site), row, error))
+                    for site in running
+                }
+                for site, future in crawls.items():
+                    future.add_done_callback(lambda _, done=crawled[site]: done.set())
+                cleans = {
+                    site: clean_arriving.submit(site, crawled[site], workers) for site in running
+                }
+                for site, future in crawls.items():
+                    rows.append(
+                        _finish_site(
+                            engine,
+                            site,
+                            future,
+                            cleans[site],
+                            leases[site],
+                            running,
+                            started,
+                            problems,
+                        )
+                    )
         except BaseException as exc:
             # Interrupted (SIGINT, SIGTERM) or a bug: said in each unfinished run's row before
             # the leases are released.

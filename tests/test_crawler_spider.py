@@ -222,6 +222,47 @@ def test_a_listing_is_stored_and_its_article_and_pagination_links_are_followed()
     ]
 
 
+def test_a_link_seen_on_an_earlier_page_is_not_followed_again_whatever_its_spelling() -> None:
+    spider = spider_for()
+    list(spider.parse_page(html(f"{BASE}/news/", LISTING)))
+    again = """<html><body>
+<a href="/news/2025/01/01/a-story-1">same, absolute path</a>
+<a href="http://127.0.0.1:8123/news/2025/01/02/b-story-2/">same, absolute URL</a>
+<a href="../../2025/01/06/f-story-6">new, relative to this page</a>
+</body></html>"""
+    output = list(spider.parse_page(html(f"{BASE}/news/page/2/", again)))
+    assert requested(output) == [f"{BASE}/news/2025/01/06/f-story-6"]
+
+
+def test_links_under_a_base_href_are_joined_to_it_and_judged_apart() -> None:
+    spider = spider_for()
+    list(spider.parse_page(html(f"{BASE}/news/", LISTING)))
+    # The same absolute-path spelling under a <base> of another host is another URL: not the
+    # link judged on the first page (and off the site, so not followed).
+    based = """<html><head><base href="http://127.0.0.1:9999/"></head><body>
+<a href="/news/2025/01/01/a-story-1">on the other host</a>
+</body></html>"""
+    assert requested(list(spider.parse_page(html(f"{BASE}/news/page/3/", based)))) == []
+    assert "http://127.0.0.1:9999/news/2025/01/01/a-story-1" in spider.judged
+
+
+@pytest.mark.parametrize(
+    "href",
+    ["/news/a/../b?x=1#f", "//127.0.0.1:8123/news/c", "http://127.0.0.1:8123/news/./d"],
+)
+def test_a_link_key_joins_to_one_url_from_every_page_of_the_site(href: str) -> None:
+    from urllib.parse import urljoin
+
+    from crawler.spiders.site_spider import _link_key, _origin
+
+    pages = [f"{BASE}/", f"{BASE}/news/page/2/", f"{BASE}/a/b/c?d=e"]
+    keys = {_link_key(href, _origin(page)) for page in pages}
+    assert len(keys) == 1 and None not in keys
+    assert len({urljoin(page, href) for page in pages}) == 1
+    assert _link_key("relative/link", _origin(BASE)) is None
+    assert _link_key("?page=2", _origin(BASE)) is None
+
+
 def test_the_item_keeps_the_page_as_it_came() -> None:
     spider = spider_for()
     response = HtmlResponse(

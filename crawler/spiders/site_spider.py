@@ -36,6 +36,7 @@ from scrapy.http import Response, TextResponse
 from scrapy.selector import Selector
 from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.gz import gunzip, gzip_magic_number
+from scrapy.utils.response import get_base_url
 from scrapy.utils.sitemap import Sitemap
 from twisted.python.failure import Failure
 
@@ -235,26 +236,28 @@ class SiteSpider(Spider):
             log.debug("unparsable link dropped: %r", url)
         return canonical
 
-    def follow(self, url: str, *, depth: int = 1, discover: bool = True) -> Request | None:
+    def follow(
+        self, url: str, *, depth: int = 1, discover: bool = True, key: str | None = None
+    ) -> Request | None:
         """A page request for a discovered link, or None when the site does not want it (or
         has it already: each link is judged once per crawl).
 
         ``depth`` is the link's distance from where discovery began; ``discover`` says that the
         page it was found on may lead to pages no pattern names (a start page, a sitemap, a
         feed, a listing). A link refused only for its depth or its page is judged again when
-        it turns up elsewhere.
+        it turns up elsewhere. ``key``: the link as spelled (``_link_key``), judged with it.
         """
         if url in self.judged:
             return None
         canonical = self.linked_url(url)  # judged without tracking parameters or fragment
         if canonical is None:
-            self.judged.add(url)
+            self._judged(url, key)
             return None
         identity = identity_of_canonical(canonical)
         # Scrapy's duplicate filter would drop a repeat too, but only after the request went
         # through every spider middleware: most links on a page were seen before.
         if identity in self.followed or identity in self.unchanged:
-            self.judged.add(url)
+            self._judged(url, key)
             return None
         site = self.site
         if site.should_follow(canonical):
@@ -264,11 +267,16 @@ class SiteSpider(Spider):
                 return None  # not judged: a listing nearer the start may link it
             named = False
         else:
-            self.judged.add(url)
+            self._judged(url, key)
             return None
-        self.judged.add(url)
+        self._judged(url, key)
         self.followed.add(identity)
         return self.page_request(canonical, depth=depth, named=named)
+
+    def _judged(self, url: str, key: str | None) -> None:
+        self.judged.add(url)
+        if key is not None:
+            self.judged.add(key)
 
     def leads_further(self, response: Response, depth: int) -> bool:
         """True when the links of this page that no pattern names are worth following: a start
@@ -399,9 +407,16 @@ class SiteSpider(Spider):
         depth = int(response.meta.get("pitboard_depth", 0))
         discover = self.leads_further(response, depth)
         here = _listing_key(response.url)
+        origin = _origin(get_base_url(response))  # what urljoin joins to (<base href> too)
+        judged = self.judged
         for href in hrefs:
             href = href.strip()
             if not href or href.startswith(("#", "mailto:", "javascript:", "tel:")):
+                continue
+            # Most links of a page (menus, tags, teasers of the page before) were judged on an
+            # earlier one: known by their spelling, they are not joined or canonicalised again.
+            key = _link_key(href, origin)
+            if key is not None and key in judged:
                 continue
             try:
                 url = response.urljoin(href)
@@ -409,7 +424,8 @@ class SiteSpider(Spider):
                 self.crawler.stats.inc_value("pitboard/invalid_urls")
                 continue
             step = 0 if _listing_key(url) == here else 1  # the next page of a listing: no step
-            if (request := self.follow(url, depth=depth + step, discover=discover)) is not None:
+            request = self.follow(url, depth=depth + step, discover=discover, key=key)
+            if request is not None:
                 yield request
 
     def page_item(self, response: Response) -> RawPage:
@@ -478,6 +494,27 @@ def _http_date(value: str | None) -> datetime | None:
     except (TypeError, ValueError):
         return None
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def _origin(base_url: str) -> tuple[str, str]:
+    """Scheme and ``scheme://host[:port]`` of a base URL: all that an absolute-path link's
+    resolution takes from it."""
+    parts = urlsplit(base_url)
+    return parts.scheme, f"{parts.scheme}://{parts.netloc}"
+
+
+def _link_key(href: str, origin: tuple[str, str]) -> str | None:
+    """A link's spelling made independent of the page it is on, or None when its resolution
+    depends on the page's path (``../a``, ``a``, ``?page=2``): an absolute URL stands for
+    itself, ``//host/a`` takes the page's scheme, ``/a`` its scheme and host. Equal keys join
+    to equal URLs, so a key once judged is the URL it joins to judged."""
+    if href.startswith(("http://", "https://")):
+        return href
+    if href.startswith("//"):
+        return f"{origin[0]}:{href}"
+    if href.startswith("/"):
+        return origin[1] + href
+    return None
 
 
 def _listing_key(url: str) -> tuple[str, str]:

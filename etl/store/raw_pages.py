@@ -166,6 +166,17 @@ def sample_pages(conn: Connection, site: str, limit: int) -> list[RawPage]:
     return [_raw_page(row) for row in conn.execute(query)]
 
 
+def count_successful_pages(conn: Connection, site: str) -> int:
+    """How many pages of ``site`` are stored with status 200 (what a profile sample is drawn
+    from)."""
+    query = (
+        select(func.count())
+        .select_from(RawPageRow)
+        .where(RawPageRow.site == site, RawPageRow.status == 200)
+    )
+    return conn.scalar(query) or 0
+
+
 def count_pages_to_clean(conn: Connection, sites: Sequence[str] | None = None) -> int:
     """How many stored pages (of ``sites``, or of every site) wait for cleaning."""
     query = select(func.count()).select_from(RawPageRow).where(RawPageRow.cleaned_at.is_(None))

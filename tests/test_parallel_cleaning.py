@@ -1,0 +1,209 @@
+"""Cleaning on worker processes loads exactly what cleaning in one process loads, and cleaning
+while a crawl stores pages misses none of them.
+
+The pages are the sample sites' own responses (``SampleSite.render``, no crawl), stored with the
+crawler's upsert. The local pool cleans each site's profile sample in parts and each batch in
+one part per worker; neither may change a single stored row. A "crawl" here is the test storing
+pages while the cleaning runs in a thread, told the crawl ended by an event.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from datetime import UTC, datetime
+from multiprocessing import get_context
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.engine import Engine
+
+from etl.clean.records import RawPage
+from etl.clean_stored import (
+    CleanRunStats,
+    _parts,
+    clean_stored_pages,
+    sample_evidence,
+    site_profile,
+)
+from etl.store.raw_pages import save_raw_pages
+from samplesite import build_sample_sites
+from tests.test_dask_cleaning import _forget_cleaning, _snapshot
+
+pytestmark = pytest.mark.db
+
+
+def _store_sample_sites(engine: Engine, articles: int = 40) -> int:
+    pages = []
+    now = datetime.now(UTC)
+    for name, site in build_sample_sites(articles).items():
+        for truth in site.truth():
+            path = truth.url.removeprefix(site.base_url)
+            response = site.render(path)
+            pages.append(
+                RawPage(
+                    name,
+                    truth.url,
+                    truth.url,
+                    response.status,
+                    response.headers,
+                    response.body,
+                    now,
+                )
+            )
+    with engine.begin() as conn:
+        save_raw_pages(conn, pages)
+    return len(pages)
+
+
+def test_worker_processes_load_what_one_process_loads(engine: Engine) -> None:
+    stored = _store_sample_sites(engine)
+    alone = clean_stored_pages(engine, everything=True, workers=1, batch_size=30)
+    in_one = _snapshot(engine)
+    _forget_cleaning(engine)
+    # Batches of 30 on 2 workers: parts of 15, results loaded in the order they were read.
+    pooled = clean_stored_pages(engine, everything=True, workers=2, batch_size=30)
+
+    assert alone.pages == stored and alone.failed == 0 and alone.load.new > 40
+    assert (pooled.pages, pooled.failed, pooled.kinds, pooled.load.as_dict()) == (
+        alone.pages,
+        alone.failed,
+        alone.kinds,
+        alone.load.as_dict(),
+    )
+    assert _snapshot(engine) == in_one
+
+
+def test_a_profile_learned_in_parts_on_workers_is_the_one_learned_here(engine: Engine) -> None:
+    _store_sample_sites(engine)
+    with ProcessPoolExecutor(2, mp_context=get_context("spawn")) as pool:
+        for site in ("sample-en", "sample-fr"):
+            here = site_profile(engine, site)
+            parts = site_profile(
+                engine, site, submit=lambda pages: pool.submit(sample_evidence, pages), parts=4
+            )
+            assert here is not None and here.pages > 20 and here.known_titles
+            assert parts == here
+
+
+def test_a_batch_is_cut_into_one_part_per_worker_in_order() -> None:
+    batch = list(range(7))
+    assert _parts(batch, 2) == [[0, 1, 2, 3], [4, 5, 6]]  # type: ignore[arg-type]
+    assert _parts(batch, 3) == [[0, 1, 2], [3, 4, 5], [6]]  # type: ignore[arg-type]
+    assert _parts(batch[:1], 2) == [[0]]  # type: ignore[arg-type]
+
+
+def _sample_en_pages(articles: int = 120) -> list[RawPage]:
+    site = build_sample_sites(articles)["sample-en"]
+    now = datetime.now(UTC)
+    pages = []
+    for truth in site.truth():
+        response = site.render(truth.url.removeprefix(site.base_url))
+        pages.append(
+            RawPage(
+                "sample-en",
+                truth.url,
+                truth.url,
+                response.status,
+                response.headers,
+                response.body,
+                now,
+            )
+        )
+    return pages
+
+
+def _store(engine: Engine, pages: list[RawPage]) -> None:
+    with engine.begin() as conn:
+        save_raw_pages(conn, pages)
+
+
+def _with_marker(body: bytes) -> bytes:
+    """The page with a sentence added to the first paragraph of its article."""
+    head, article, rest = body.partition(b"<article")
+    return head + article + rest.replace(b"</p>", b" Pitboard-overlap-marker.</p>", 1)
+
+
+def _wait_until(condition: Callable[[], bool], what: str, patience: float = 120.0) -> None:
+    """Wait for the cleaning thread to reach a point (a synchronisation, not a timed check)."""
+    deadline = time.monotonic() + patience
+    while not condition():
+        assert time.monotonic() < deadline, f"never happened: {what}"
+        time.sleep(0.1)
+
+
+def test_cleaning_takes_pages_as_a_crawl_stores_them_and_misses_none(engine: Engine) -> None:
+    pages = _sample_en_pages()
+    first, rest = pages[:160], pages[160:]
+    article = next(p for p in first if "/news/20" in p.url and p.status == 200)
+    crawled = threading.Event()
+    outcome: list[CleanRunStats | BaseException] = []
+
+    def clean() -> None:
+        try:
+            outcome.append(
+                clean_stored_pages(
+                    engine, ["sample-en"], workers=1, batch_size=20, arriving=crawled
+                )
+            )
+        except BaseException as exc:  # handed to the test's thread
+            outcome.append(exc)
+
+    def cleaned(url: str) -> bool:
+        with engine.connect() as conn:
+            return bool(
+                conn.scalar(
+                    text("SELECT cleaned_at IS NOT NULL FROM raw_pages WHERE url = :u"), {"u": url}
+                )
+            )
+
+    _store(engine, first)
+    cleaner = threading.Thread(target=clean)
+    cleaner.start()
+    try:
+        # The crawl is still running (the event is not set): the stored pages are cleaned.
+        _wait_until(lambda: cleaned(first[-1].url), "the first pages cleaned during the crawl")
+        assert not outcome, "the cleaning ended while the crawl was still running"
+        # More pages arrive, and a page already cleaned is fetched again, changed: it is queued
+        # again under its old id, behind where the cleaning has read.
+        changed = RawPage(
+            article.site,
+            article.url,
+            article.final_url,
+            200,
+            article.headers,
+            _with_marker(article.body),
+            article.fetched_at,
+        )
+        _store(engine, [*rest, changed])
+    finally:
+        crawled.set()
+        cleaner.join()
+    (stats,) = outcome
+    assert isinstance(stats, CleanRunStats), stats
+    assert stats.failed == 0
+    assert stats.pages == len(pages) + 1  # every page once, the changed one twice
+    with engine.connect() as conn:
+        waiting = conn.scalar(text("SELECT count(*) FROM raw_pages WHERE cleaned_at IS NULL"))
+        marked = conn.scalar(
+            text("SELECT count(*) FROM articles WHERE text LIKE '%Pitboard-overlap-marker%'")
+        )
+    assert waiting == 0
+    assert marked == 1
+    overlapped = {row[1] for row in _snapshot(engine)}
+    # A run over the same pages after the crawl loads the same articles.
+    _forget_cleaning(engine)
+    after = clean_stored_pages(engine, ["sample-en"], workers=1, batch_size=20)
+    assert after.pages == len(pages)
+    assert {row[1] for row in _snapshot(engine)} == overlapped
+    # ... and a run with nothing stored since takes nothing.
+    assert clean_stored_pages(engine, ["sample-en"], workers=1).pages == 0
+
+
+def test_cleaning_of_a_crawl_that_stores_nothing_ends_with_it(engine: Engine) -> None:
+    crawled = threading.Event()
+    crawled.set()
+    stats = clean_stored_pages(engine, ["sample-en"], workers=2, arriving=crawled)
+    assert (stats.pages, stats.failed) == (0, 0)
