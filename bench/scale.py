@@ -61,6 +61,7 @@ from etl.clean_stored import (
     clean_stored_pages,
     sample_evidence,
 )
+from etl.store.forget import forget_cleaning
 from etl.store.models import ArticleRow, RawPageRow
 from etl.store.scratch import scratch_database
 from flows.cleaning import dask_submitter
@@ -74,14 +75,6 @@ DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
 T = TypeVar("T")
 IDLE_SECONDS = 5
 BATCH = 50  # pages per cleaning batch: a dozen batches or more, so that both workers stay busy
-LOADED_TABLES = (
-    "articles",
-    "article_urls",
-    "article_versions",
-    "listing_teasers",
-    "near_dup_signatures",
-    "near_dup_bands",
-)
 
 
 def crawl(
@@ -109,14 +102,13 @@ def crawl(
     return pages, span, wall, runs
 
 
-def forget_cleaning(engine: Engine) -> None:
+def clean_from_empty(engine: Engine) -> None:
     with engine.begin() as conn:
-        conn.execute(text(f"TRUNCATE {', '.join(LOADED_TABLES)} RESTART IDENTITY CASCADE"))
-        conn.execute(text("UPDATE raw_pages SET cleaned_at = NULL, page_kind = NULL"))
+        forget_cleaning(conn)
 
 
 def clean_in_process(engine: Engine) -> CleanRunStats:
-    forget_cleaning(engine)
+    clean_from_empty(engine)
     return clean_stored_pages(engine, everything=True, workers=1, batch_size=BATCH)
 
 
@@ -129,7 +121,7 @@ def _warm(seconds: float) -> None:
 
 def clean_on_pool(engine: Engine, workers: int) -> CleanRunStats:
     """The local pool as ``clean_stored_pages`` starts it (spawn), started and warmed first."""
-    forget_cleaning(engine)
+    clean_from_empty(engine)
     with ProcessPoolExecutor(workers, mp_context=get_context("spawn")) as pool:
         list(pool.map(_warm, [1.0] * workers))
 
@@ -151,7 +143,7 @@ def clean_on_pool(engine: Engine, workers: int) -> CleanRunStats:
 
 
 def clean_on_dask(engine: Engine, address: str) -> CleanRunStats:
-    forget_cleaning(engine)
+    clean_from_empty(engine)
     with dask_submitter(address, warm_up=True) as dask:
         return clean_stored_pages(
             engine,

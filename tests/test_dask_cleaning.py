@@ -15,6 +15,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
+from etl.store.forget import forget_cleaning
 from flows.cleaning import clean_stage
 from flows.spider_process import run_spider
 from samplesite.server import ServedSites
@@ -22,15 +23,6 @@ from tests.conftest import SAMPLE_SITES
 
 pytestmark = pytest.mark.prefect
 
-# Every table cleaning writes; raw_pages gets its "cleaned" marks reset instead.
-LOADED_TABLES = (
-    "articles",
-    "article_urls",
-    "article_versions",
-    "listing_teasers",
-    "near_dup_signatures",
-    "near_dup_bands",
-)
 SNAPSHOT = text(
     """
     SELECT a.site, a.url, r.url AS raw_page, a.kind, a.title, a.author, a.published_at,
@@ -52,8 +44,7 @@ def _snapshot(engine: Engine) -> list[tuple[Any, ...]]:
 
 def _forget_cleaning(engine: Engine) -> None:
     with engine.begin() as conn:
-        conn.execute(text(f"TRUNCATE {', '.join(LOADED_TABLES)} RESTART IDENTITY CASCADE"))
-        conn.execute(text("UPDATE raw_pages SET cleaned_at = NULL, page_kind = NULL"))
+        forget_cleaning(conn)
 
 
 def test_cleaning_on_a_local_dask_cluster_loads_what_the_process_pool_loads(
