@@ -20,6 +20,7 @@ from flows.cleaning import clean_stage
 from flows.spider_process import run_spider
 from samplesite.server import ServedSites
 from tests.conftest import SAMPLE_SITES
+from tests.stored_pages import store_pages
 
 pytestmark = pytest.mark.prefect
 
@@ -94,3 +95,50 @@ def _clean_batch_task_runs(expected: int, wait_seconds: float = 20.0) -> int:
             if count >= expected or time.monotonic() > deadline:
                 return count
             time.sleep(0.5)
+
+
+def test_pitboard_clean_cleans_on_the_dask_cluster_when_one_is_configured(
+    database_url: str,
+    engine: Engine,
+    prefect_harness: None,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """``PITBOARD_DASK_ADDRESS`` moves ``pitboard clean``'s cleaning as it moves the flows':
+    the same articles as local processes, and the batches were ``clean-batch`` task runs."""
+    from flows.cli import main
+
+    store_pages(engine, 120)
+    args = ["--database-url", database_url, "clean"]
+    monkeypatch.setenv("PITBOARD_DASK_ADDRESS", "local:2")
+    assert main([*args, "--workers", "2"]) == 0  # --workers asks for local processes
+    local = _snapshot(engine)
+    before = _clean_batch_task_runs(expected=0, wait_seconds=0)
+    _forget_cleaning(engine)
+
+    assert main(args) == 0
+    assert "cleaned 120" in capsys.readouterr().out
+    assert len(local) == 120
+    assert _snapshot(engine) == local
+    assert _clean_batch_task_runs(expected=before + 1) > before
+
+
+def test_pitboard_clean_on_dask_without_a_prefect_server_says_what_to_set(
+    database_url: str,
+    engine: Engine,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    from flows.cli import main
+
+    store_pages(engine, 3)
+    monkeypatch.setenv("PITBOARD_DASK_ADDRESS", "local:2")
+    with temporary_settings(restore_defaults={PREFECT_API_URL}):
+        assert main(["--database-url", database_url, "clean"]) == 2
+    lines = [line for line in capsys.readouterr().err.splitlines() if line.strip()]
+    assert len(lines) == 1, lines
+    assert "PREFECT_API_URL" in lines[0] and "--workers N" in lines[0]
+    with engine.connect() as conn:  # nothing was cleaned: the pages still wait
+        assert conn.scalar(text("SELECT count(*) FROM articles")) == 0

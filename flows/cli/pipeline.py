@@ -13,9 +13,10 @@ import re
 import signal
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 from flows.cli.arguments import (
     check_bound,
@@ -93,7 +94,13 @@ def register(sub: Subparsers) -> None:
     p = sub.add_parser("clean", help="clean stored raw pages and load the articles")
     p.add_argument("--site", action="append", help="only this site (repeatable)")
     p.add_argument("--all", action="store_true", help="re-clean every stored page")
-    p.add_argument("--workers", type=positive_int, default=None, help="cleaning processes")
+    p.add_argument(
+        "--workers",
+        type=positive_int,
+        default=None,
+        help="local cleaning processes (default: one per core; on the Dask cluster of "
+        "PITBOARD_DASK_ADDRESS when that is set and --workers is not given)",
+    )
     p.set_defaults(func=cmd_clean)
 
 
@@ -250,13 +257,90 @@ def _cleaned(site: str, stats: CleanRunStats, update: Callable[[int], None]) -> 
         log.info("%s: cleaned %d pages, %d new articles", site, stats.pages, stats.load.new)
 
 
+class _Cleaners(NamedTuple):
+    """Where ``pitboard clean`` cleans: local processes, or the Dask cluster's task runs."""
+
+    workers: int | None
+    submit: Callable[..., Any] | None = None
+    submit_sample: Callable[..., Any] | None = None
+
+
+@contextmanager
+def _cleaning_on(args: argparse.Namespace) -> Iterator[_Cleaners]:
+    """The Dask cluster of ``PITBOARD_DASK_ADDRESS`` when one is set (as the flows clean) and
+    ``--workers`` does not ask for local processes; else the local pool. Opened once for every
+    site of the command: a ``local:N`` cluster starts once."""
+    from etl.store.settings import load_settings
+
+    address = load_settings().dask_address
+    if not address or args.workers is not None:
+        yield _Cleaners(args.workers)
+        return
+    from flows.cleaning import DaskNeedsPrefectServer, dask_submitter
+
+    with ExitStack() as stack:
+        try:
+            dask = stack.enter_context(dask_submitter(address))
+        except DaskNeedsPrefectServer as exc:
+            raise UsageError(f"{exc}; or clean locally with --workers N") from None
+        except (OSError, TimeoutError, ValueError) as exc:
+            raise UsageError(
+                f"cannot use the Dask cluster PITBOARD_DASK_ADDRESS={address!r}: {exc} "
+                "(check the address, or clean locally with --workers N)"
+            ) from None
+        log.info("cleaning on the Dask cluster %s: %d worker threads", address, dask.threads)
+        yield _Cleaners(dask.threads, dask.submit, dask.submit_sample)
+
+
+def _clean_site(
+    engine: Engine,
+    site: str,
+    args: argparse.Namespace,
+    on: _Cleaners,
+    read: Callable[[Callable[[Connection], Any]], Any],
+) -> CleanRunStats:
+    """Clean one site's waiting pages (all of them with ``--all``) as a run of its own."""
+    from etl.clean_stored import clean_stored_pages
+    from etl.store.raw_pages import count_pages_to_clean
+    from flows.report import duplicates_found
+
+    run_id = _start_run(engine, site)
+    waiting = None if args.all else read(lambda c: count_pages_to_clean(c, [site]))
+    try:
+        with progress_display(f"cleaning {site}", waiting) as update:
+            stats = clean_stored_pages(
+                engine,
+                [site],
+                everything=args.all,
+                workers=on.workers,
+                submit=on.submit,
+                submit_sample=on.submit_sample,
+                progress=lambda s: _cleaned(site, s, update),
+            )
+    except Exception as exc:  # recorded, then reported by main as any other failure
+        _finish_run(engine, run_id, "failed", {}, f"{type(exc).__name__}: {exc}")
+        raise
+    except KeyboardInterrupt as exc:  # SIGINT, or SIGTERM as Terminated
+        _record_interrupted(engine, run_id, exc, dict)
+        raise
+    counts = {
+        "cleaned": stats.pages,
+        "new": stats.load.new,
+        "updated": stats.load.updated,
+        "duplicates": duplicates_found(stats),
+        "failed": stats.failed,
+    }
+    _finish_run(engine, run_id, "completed", counts)
+    return stats
+
+
 def cmd_clean(args: argparse.Namespace) -> int:
     if args.site:
         check_sites(args.site)
-    from etl.clean_stored import CleanRunStats, clean_stored_pages
+    from etl.clean_stored import CleanRunStats
     from etl.store.patience import patiently
-    from etl.store.raw_pages import count_pages_to_clean, sites_to_clean
-    from flows.report import duplicates_found, format_clean_summary
+    from etl.store.raw_pages import sites_to_clean
+    from flows.report import format_clean_summary
 
     engine = open_engine(args)  # a database that does not answer now fails at once (exit 1)
 
@@ -271,33 +355,10 @@ def cmd_clean(args: argparse.Namespace) -> int:
 
     sites = read(lambda conn: sites_to_clean(conn, args.site, everything=args.all))
     total = CleanRunStats()
-    for site in sites:
-        run_id = _start_run(engine, site)
-        waiting = None if args.all else read(lambda c, site=site: count_pages_to_clean(c, [site]))
-        try:
-            with progress_display(f"cleaning {site}", waiting) as update:
-                stats = clean_stored_pages(
-                    engine,
-                    [site],
-                    everything=args.all,
-                    workers=args.workers,
-                    progress=lambda s, site=site, update=update: _cleaned(site, s, update),
-                )
-        except Exception as exc:  # recorded, then reported by main as any other failure
-            _finish_run(engine, run_id, "failed", {}, f"{type(exc).__name__}: {exc}")
-            raise
-        except KeyboardInterrupt as exc:  # SIGINT, or SIGTERM as Terminated
-            _record_interrupted(engine, run_id, exc, dict)
-            raise
-        counts = {
-            "cleaned": stats.pages,
-            "new": stats.load.new,
-            "updated": stats.load.updated,
-            "duplicates": duplicates_found(stats),
-            "failed": stats.failed,
-        }
-        _finish_run(engine, run_id, "completed", counts)
-        total.add(stats)
+    if sites:  # a Dask cluster is not opened (nor a local one started) for nothing
+        with _cleaning_on(args) as on:
+            for site in sites:
+                total.add(_clean_site(engine, site, args, on, read))
     print(format_clean_summary(total))
     if total.pages:
         print(f"next: pitboard search --site {sites[0]}   (or `pitboard stats`)")
