@@ -142,3 +142,27 @@ def test_pitboard_clean_on_dask_without_a_prefect_server_says_what_to_set(
     assert "PREFECT_API_URL" in lines[0] and "--workers N" in lines[0]
     with engine.connect() as conn:  # nothing was cleaned: the pages still wait
         assert conn.scalar(text("SELECT count(*) FROM articles")) == 0
+
+
+def test_pitboard_clean_on_an_unreachable_dask_scheduler_says_what_to_check(
+    database_url: str,
+    engine: Engine,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    import dask.config
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    from flows.cli import main
+
+    store_pages(engine, 3)
+    monkeypatch.setenv("PITBOARD_DASK_ADDRESS", "tcp://127.0.0.1:9")  # the discard port
+    # a server address is all the check before connecting needs: nothing is sent to it
+    with (
+        temporary_settings(updates={PREFECT_API_URL: "http://127.0.0.1:9/api"}),
+        dask.config.set({"distributed.comm.timeouts.connect": "2s"}),
+    ):
+        assert main(["--database-url", database_url, "clean"]) == 2
+    lines = [line for line in capsys.readouterr().err.splitlines() if line.strip()]
+    assert len(lines) == 1, lines
+    assert "tcp://127.0.0.1:9" in lines[0] and "--workers N" in lines[0]
