@@ -50,7 +50,7 @@ from etl.store.locks import LeaseLost, SiteBusy, SiteLease, site_lock
 from etl.store.migrate import ensure_schema
 from etl.store.patience import patiently
 from etl.store.raw_pages import count_fetched_since
-from etl.store.runs import finish_run, mark_interrupted, start_run
+from etl.store.runs import DIED, finish_run, mark_interrupted, start_run
 from flows.cleaning import clean_stage, cleaning_workers
 from flows.report import SiteRun, duplicates_found, site_rows_markdown
 from flows.spider_process import LogLine, SpiderFailed, is_progress_line, run_spider, stop_spiders
@@ -218,7 +218,6 @@ def clean_arriving(site: str, crawled: threading.Event, workers: Workers) -> Cle
     return stats
 
 
-DIED = "its process stopped without recording the end (found by the site's next run)"
 # How long the end of a run is retried for when the database does not answer (restarting): the
 # row must say how the run ended, as the flow's state does.
 RECORD_PATIENCE_SECONDS = 120.0

@@ -20,6 +20,8 @@ from sqlalchemy.engine import Connection
 from etl.store.models import CrawlRunRow
 
 COUNTS = ("fetched", "cleaned", "new", "updated", "duplicates", "failed")
+#: Why :func:`mark_interrupted` ended a run: nobody else can say.
+DIED = "its process stopped without recording the end (found by the site's next run)"
 
 
 def start_run(conn: Connection, site: str, flow_run_id: str | None = None) -> int:

@@ -145,6 +145,7 @@ def cmd_crawl(args: argparse.Namespace) -> int:
     check_sites([args.site])
     base_urls = parse_base_urls([args.base_url] if args.base_url else [], [args.site])
     check_bound([args.site], base_urls)
+    from etl.store.settings import load_settings
     from flows.report import format_crawl_summary
     from flows.spider_process import SpiderFailed, is_progress_line, run_spider
 
@@ -164,29 +165,31 @@ def cmd_crawl(args: argparse.Namespace) -> int:
             shown.add(line.text)
             print(line.text, file=sys.stderr)
 
-    run_id, started = _start_run(engine, args.site), datetime.now(UTC)
-    try:
-        with progress_display(f"crawling {args.site}", args.max_pages) as update:
-            run = run_spider(
-                args.site,
-                database_url=url,
-                base_url=base_urls.get(args.site),
-                max_pages=args.max_pages,
-                on_line=lambda line: show(line, update),
+    shared = load_settings().redis_url is not None
+    with _site_lease(engine, args.site, shared_frontier=shared) as leased:
+        run_id, started = _start_run(engine, args.site, leased=leased), datetime.now(UTC)
+        try:
+            with progress_display(f"crawling {args.site}", args.max_pages) as update:
+                run = run_spider(
+                    args.site,
+                    database_url=url,
+                    base_url=base_urls.get(args.site),
+                    max_pages=args.max_pages,
+                    on_line=lambda line: show(line, update),
+                )
+        except SpiderFailed as exc:
+            headline, *tail = str(exc).splitlines()
+            fetched = {"fetched": _fetched(engine, args.site, started)}
+            _finish_run(engine, run_id, "failed", fetched, headline)
+            unseen = [line for line in tail if line not in shown and line != "last lines:"]
+            raise CommandError("\n".join([headline, *unseen[-15:]])) from exc
+        except KeyboardInterrupt as exc:  # SIGINT, or SIGTERM as Terminated
+            _record_interrupted(
+                engine, run_id, exc, lambda: {"fetched": _fetched(engine, args.site, started)}
             )
-    except SpiderFailed as exc:
-        headline, *tail = str(exc).splitlines()
-        fetched = {"fetched": _fetched(engine, args.site, started)}
-        _finish_run(engine, run_id, "failed", fetched, headline)
-        unseen = [line for line in tail if line not in shown and line != "last lines:"]
-        raise CommandError("\n".join([headline, *unseen[-15:]])) from exc
-    except KeyboardInterrupt as exc:  # SIGINT, or SIGTERM as Terminated
-        _record_interrupted(
-            engine, run_id, exc, lambda: {"fetched": _fetched(engine, args.site, started)}
-        )
-        raise
-    stored = _fetched(engine, args.site, started)
-    _finish_run(engine, run_id, "completed", {"fetched": stored})
+            raise
+        stored = _fetched(engine, args.site, started)
+        _finish_run(engine, run_id, "completed", {"fetched": stored})
     print(format_crawl_summary(args.site, stored, run.responses, run.download_errors, run.seconds))
     print(f"next: pitboard clean --site {args.site}")
     return 0
@@ -199,15 +202,48 @@ def _fetched(engine: Engine, site: str, since: datetime) -> int:
         return count_fetched_since(conn, site, since)
 
 
-def _start_run(engine: Engine, site: str) -> int:
+def _start_run(engine: Engine, site: str, *, leased: bool = True) -> int:
+    """Record the run as running (committed now: a crashed run stays visible). A run holding
+    the site's lease is its only run: rows still 'running' belong to processes that died
+    (SIGKILL, a crash), and are recorded as interrupted, as the flows do."""
     from etl.store.patience import patiently
-    from etl.store.runs import start_run
+    from etl.store.runs import DIED, mark_interrupted, start_run
 
-    def start() -> int:
-        with engine.begin() as conn:  # committed now: a crashed run stays visible
-            return start_run(conn, site)
+    def start() -> tuple[list[int], int]:
+        with engine.begin() as conn:
+            stale = mark_interrupted(conn, site, DIED) if leased else []
+            return stale, start_run(conn, site)
 
-    return patiently(f"recording the start of a run of {site}", start)
+    stale, run_id = patiently(f"recording the start of a run of {site}", start)
+    if stale:
+        log.warning("%s: run(s) %s had died; recorded as interrupted", site, stale)
+    return run_id
+
+
+@contextmanager
+def _site_lease(engine: Engine, site: str, *, shared_frontier: bool = False) -> Iterator[bool]:
+    """Hold ``site``'s lease while the command works on it, as a flow run does, so that a
+    scheduled run and a command never crawl or clean one site at once (a flow would take the
+    command's live run for a dead one). Yields whether the lease is held: crawler processes on
+    a shared frontier (``PITBOARD_REDIS_URL``) crawl one site together by design and take none.
+    """
+    from etl.store.locks import SiteBusy, site_lock
+    from etl.store.patience import patiently
+
+    if shared_frontier:
+        yield False
+        return
+    with ExitStack() as stack:
+        try:
+            patiently(
+                f"taking the lock of {site}",
+                lambda: stack.enter_context(site_lock(engine, site)),
+            )
+        except SiteBusy as exc:
+            raise CommandError(
+                f"{exc}: wait for it to end (`pitboard stats` shows the site's runs)"
+            ) from None
+        yield True
 
 
 def _finish_run(
@@ -304,33 +340,34 @@ def _clean_site(
     from etl.store.raw_pages import count_pages_to_clean
     from flows.report import duplicates_found
 
-    run_id = _start_run(engine, site)
-    waiting = None if args.all else read(lambda c: count_pages_to_clean(c, [site]))
-    try:
-        with progress_display(f"cleaning {site}", waiting) as update:
-            stats = clean_stored_pages(
-                engine,
-                [site],
-                everything=args.all,
-                workers=on.workers,
-                submit=on.submit,
-                submit_sample=on.submit_sample,
-                progress=lambda s: _cleaned(site, s, update),
-            )
-    except Exception as exc:  # recorded, then reported by main as any other failure
-        _finish_run(engine, run_id, "failed", {}, f"{type(exc).__name__}: {exc}")
-        raise
-    except KeyboardInterrupt as exc:  # SIGINT, or SIGTERM as Terminated
-        _record_interrupted(engine, run_id, exc, dict)
-        raise
-    counts = {
-        "cleaned": stats.pages,
-        "new": stats.load.new,
-        "updated": stats.load.updated,
-        "duplicates": duplicates_found(stats),
-        "failed": stats.failed,
-    }
-    _finish_run(engine, run_id, "completed", counts)
+    with _site_lease(engine, site) as leased:
+        run_id = _start_run(engine, site, leased=leased)
+        waiting = None if args.all else read(lambda c: count_pages_to_clean(c, [site]))
+        try:
+            with progress_display(f"cleaning {site}", waiting) as update:
+                stats = clean_stored_pages(
+                    engine,
+                    [site],
+                    everything=args.all,
+                    workers=on.workers,
+                    submit=on.submit,
+                    submit_sample=on.submit_sample,
+                    progress=lambda s: _cleaned(site, s, update),
+                )
+        except Exception as exc:  # recorded, then reported by main as any other failure
+            _finish_run(engine, run_id, "failed", {}, f"{type(exc).__name__}: {exc}")
+            raise
+        except KeyboardInterrupt as exc:  # SIGINT, or SIGTERM as Terminated
+            _record_interrupted(engine, run_id, exc, dict)
+            raise
+        counts = {
+            "cleaned": stats.pages,
+            "new": stats.load.new,
+            "updated": stats.load.updated,
+            "duplicates": duplicates_found(stats),
+            "failed": stats.failed,
+        }
+        _finish_run(engine, run_id, "completed", counts)
     return stats
 
 
