@@ -12,7 +12,13 @@ from etl.clean.classify import Classification, classify_page
 from etl.clean.cleaner import clean_page
 from etl.clean.extract import extract_lines
 from etl.clean.metadata import extract_metadata
-from etl.clean.page_features import count_prices, page_features, shows_entries, titled_links
+from etl.clean.page_features import (
+    count_prices,
+    page_features,
+    plain_prose_chars,
+    shows_entries,
+    titled_links,
+)
 from etl.clean.page_model import MODEL_PATH, PageKindModel, load_model, model_from_json
 from etl.clean.parse import parse_html
 
@@ -110,6 +116,7 @@ def test_a_page_without_entries_never_reaches_the_model() -> None:
     brief = (
         "<html><body><article><h1>Brief</h1><p>" + SEO_TEXT + "</p>"
         '<p><a href="/a/other-story-about-the-race">An other story about the race</a></p>'
+        '<p><a href="/a/a-third-story-about-the-race">A third story about the race</a></p>'
         "</article></body></html>"
     )
     result = classify(brief, "https://x.example/a/1")
@@ -120,8 +127,21 @@ def test_a_page_without_entries_never_reaches_the_model() -> None:
 def test_entries_are_teaser_blocks_titled_links_or_prices() -> None:
     none = dict.fromkeys(("teaser_blocks", "titled_links", "prices"), 0.0)
     assert not shows_entries(none)
+    assert not shows_entries({**none, "titled_links": math.log1p(2)})  # a brief's related links
     for name in none:
-        assert shows_entries({**none, name: math.log1p(6)})
+        assert shows_entries({**none, name: math.log1p(3)})
+
+
+def test_plain_prose_is_long_paragraphs_without_links_outside_the_chrome() -> None:
+    excerpt = '<p><a href="/a/one">A linked title</a> and a short excerpt of the story.</p>'
+    tree = tree_of(
+        f"<html><body><main><p>{SEO_TEXT}</p>{excerpt * 5}<p>Too short to be prose.</p></main>"
+        f'<footer><p>{SEO_TEXT}</p></footer><div class="sidebar"><p>{SEO_TEXT}</p></div>'
+        "</body></html>"
+    )
+    assert plain_prose_chars(tree) == len(SEO_TEXT)
+    # a teaser's excerpt with its linked title in the same paragraph is no prose of the page's
+    assert plain_prose_chars(tree_of(f"<body>{excerpt.replace('short', SEO_TEXT)}</body>")) == 0
 
 
 def test_the_shipped_model_weighs_exactly_the_signals_the_page_gives() -> None:
