@@ -19,7 +19,13 @@ from etl.clean.page_features import (
     shows_entries,
     titled_links,
 )
-from etl.clean.page_model import MODEL_PATH, PageKindModel, load_model, model_from_json
+from etl.clean.page_model import (
+    MODEL_PATH,
+    BoostedTrees,
+    PageKindModel,
+    load_model,
+    model_from_json,
+)
 from etl.clean.parse import parse_html
 
 SEO_TEXT = (
@@ -158,8 +164,11 @@ def test_the_shipped_model_weighs_exactly_the_signals_the_page_gives() -> None:
         full_paragraphs=0,
         pager=False,
     )
-    assert set(model.weights) <= set(features)
-    assert set(model.weights) == set(model.means) == set(model.scales)
+    if isinstance(model, BoostedTrees):
+        assert model.features <= set(features)
+    else:
+        assert set(model.weights) <= set(features)
+        assert set(model.weights) == set(model.means) == set(model.scales)
     assert 0.0 < model.threshold < 0.5
 
 
@@ -180,6 +189,18 @@ def test_probability_follows_the_weights() -> None:
     assert model.article_probability({"slug_words": 2.0}) == 0.5
     assert model.article_probability({"slug_words": 5.0}) > 0.9
     assert model.article_probability({"slug_words": -100.0}) == 0.0
+
+
+def test_boosted_trees_add_the_scores_of_the_leaves_the_page_reaches() -> None:
+    # prices count against an article only on a page that declares no date
+    tree = ["declared_date", 0.5, ["prices", 1.0, 0.5, -3.0], 1.0]
+    model = BoostedTrees(base=0.0, trees=(tree, ["slug_words", 2.0, -0.5, 0.5]), threshold=0.2)
+    assert model.features == {"declared_date", "prices", "slug_words"}
+    shop = {"declared_date": 0.0, "prices": 2.0, "slug_words": 1.0}
+    assert model.article_probability(shop) == 1.0 / (1.0 + math.exp(3.5))
+    dated = {**shop, "declared_date": 1.0, "slug_words": 4.0}
+    assert model.article_probability(dated) == 1.0 / (1.0 + math.exp(-1.5))
+    assert model_from_json(json.loads(json.dumps(model.to_json()))) == model
 
 
 def test_the_kind_is_a_counted_step_of_the_cleaning_chain() -> None:

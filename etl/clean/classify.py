@@ -37,7 +37,7 @@ from etl.clean.listing import (
 )
 from etl.clean.metadata import normalize_space
 from etl.clean.page_features import page_features, shows_entries
-from etl.clean.page_model import PageKindModel, load_model
+from etl.clean.page_model import AnyPageKindModel, load_model
 from etl.clean.records import PageKind, PageMetadata, Teaser
 
 #: Containers whose teasers are site furniture (menus, footers, sidebars), not a listing.
@@ -336,7 +336,7 @@ def classify_page(
     lines: list[str],
     url: str,
     *,
-    model: PageKindModel | Literal["shipped"] | None = "shipped",
+    model: AnyPageKindModel | Literal["shipped"] | None = "shipped",
 ) -> Classification:
     """Decide the kind of a page from its tree, its metadata and its extracted lines.
 
