@@ -209,3 +209,23 @@ def test_the_kind_is_a_counted_step_of_the_cleaning_chain() -> None:
     assert cleaned.removed[f"classify:{cleaned.kind}"] == 1
     assert cleaned.removed["classify:page-kind-model"] == 1
     assert cleaned.text == ""
+
+
+def test_a_declared_collection_is_never_sure_to_be_an_article() -> None:
+    # og:type article and eight long paragraphs: sure, the model never sees it...
+    paragraphs = "".join(f"<p>{SEO_TEXT} {SEO_TEXT} Recipe {n}.</p>" for n in range(8))
+    cards = "".join(
+        f'<li class="card"><a href="/r/sauce-{n}"><h3>Slow-cooked tomato sauce number {n}</h3></a>'
+        "<p>A sauce for every pasta.</p></li>"
+        for n in range(6)
+    )
+    head = '<meta property="og:type" content="article">'
+    html = (
+        f"<html><head>{head}</head><body><main><h1>Sauces</h1>{paragraphs}<ul>{cards}</ul>"
+        "</main></body></html>"
+    )
+    url = "https://x.example/tomato-sauce-recipes"
+    assert classify(html, url, model=None).features is None
+    # ... unless the page declares itself a collection too (a recipe collection often does)
+    ld = '<script type="application/ld+json">{"@type": "CollectionPage", "name": "Sauces"}</script>'
+    assert classify(html.replace(head, head + ld), url, model=None).features is not None
