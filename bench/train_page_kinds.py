@@ -1,8 +1,9 @@
 """Learn the page-kind model from WCXB's dev pages, cross-validated by site, and write it.
 
 The classifier's rules (``etl/clean/classify.py``) decide the clear cases; the pages they would
-keep as articles without being sure are weighed by a logistic regression over
-:mod:`etl.clean.page_features`. This script:
+keep as articles without being sure are weighed by a model over :mod:`etl.clean.page_features`:
+small gradient-boosted trees (``--model trees``, shipped) or a logistic regression
+(``--model logistic``). This script:
 
 1. cleans every ``../shared/eval/wcxb-dev`` page up to the classifier (parse, metadata,
    restructure, trafilatura: cached with ``--cache``, the same cache as ``bench/page_kinds.py``)
@@ -36,7 +37,13 @@ sys.path.insert(0, str(REPO / "bench"))
 from page_kinds import extract_cached, load_pages  # noqa: E402
 
 from etl.clean.classify import classify_page  # noqa: E402
-from etl.clean.page_model import MODEL_PATH, PageKindModel  # noqa: E402
+from etl.clean.page_model import (  # noqa: E402
+    MODEL_PATH,
+    AnyPageKindModel,
+    BoostedTrees,
+    PageKindModel,
+    TreeNode,
+)
 from etl.clean.parse import parse_html  # noqa: E402
 from etl.clean.restructure import prepare_for_extraction  # noqa: E402
 
@@ -46,6 +53,15 @@ FOLDS = 5
 NEGATIVE_WEIGHT = 3.0
 #: L2 penalty on the standardised weights (sklearn's C=1).
 L2 = 1.0
+#: Boosted trees: rounds, depth, shrinkage, smallest leaf (pages), L2 on leaf scores. Two levels
+#: let a signal count only beside another; measured out of fold on wcxb-dev (by site, four fold
+#: assignments): 100 rounds of depth 2 leaked 34 listings on average at 698 articles kept,
+#: the logistic regression 38; deeper trees or smaller leaves did worse.
+TREE_ROUNDS = 100
+TREE_DEPTH = 2
+TREE_RATE = 0.1
+TREE_MIN_LEAF = 8
+TREE_L2 = 1.0
 
 
 def fit_logistic(x: np.ndarray, y: np.ndarray, weight: np.ndarray) -> np.ndarray:
@@ -84,6 +100,85 @@ def predict(beta: np.ndarray, means: np.ndarray, scales: np.ndarray, x: np.ndarr
     return 1.0 / (1.0 + np.exp(-np.clip(z, -30, 30)))
 
 
+#: A tree while training: ``(column, split, below, above)`` or a leaf score.
+Node = tuple[int, float, "Node", "Node"] | float
+
+
+def _best_split(
+    x: np.ndarray, g: np.ndarray, h: np.ndarray, rows: np.ndarray
+) -> tuple[float, int, float]:
+    """The split of ``rows`` with the largest gain of the second-order loss (XGBoost's)."""
+    total_g, total_h = g[rows].sum(), h[rows].sum()
+    parent = total_g**2 / (total_h + TREE_L2)
+    best = (0.0, -1, 0.0)
+    for column in range(x.shape[1]):
+        order = rows[np.argsort(x[rows, column], kind="stable")]
+        values = x[order, column]
+        left_g, left_h = np.cumsum(g[order]), np.cumsum(h[order])
+        # a split between positions k and k+1, each side at least TREE_MIN_LEAF pages
+        k = np.arange(TREE_MIN_LEAF - 1, len(order) - TREE_MIN_LEAF)
+        k = k[values[k] != values[k + 1]]
+        if not len(k):
+            continue
+        gl, hl = left_g[k], left_h[k]
+        gain = gl**2 / (hl + TREE_L2) + (total_g - gl) ** 2 / (total_h - hl + TREE_L2) - parent
+        i = int(np.argmax(gain))
+        if gain[i] > best[0]:
+            best = (float(gain[i]), column, float((values[k[i]] + values[k[i] + 1]) / 2))
+    return best
+
+
+def _grow(x: np.ndarray, g: np.ndarray, h: np.ndarray, rows: np.ndarray, depth: int) -> Node:
+    if depth and len(rows) >= 2 * TREE_MIN_LEAF:
+        gain, column, split = _best_split(x, g, h, rows)
+        if column >= 0 and gain > 1e-9:
+            below = rows[x[rows, column] <= split]
+            above = rows[x[rows, column] > split]
+            return (
+                column,
+                split,
+                _grow(x, g, h, below, depth - 1),
+                _grow(x, g, h, above, depth - 1),
+            )
+    return float(-TREE_RATE * g[rows].sum() / (h[rows].sum() + TREE_L2))
+
+
+def _score(node: Node, row: np.ndarray) -> float:
+    while isinstance(node, tuple):
+        column, split, below, above = node
+        node = below if row[column] <= split else above
+    return node
+
+
+def fit_trees(x: np.ndarray, y: np.ndarray) -> tuple[float, list[Node]]:
+    """Gradient boosting of the weighted logistic loss (listings weigh NEGATIVE_WEIGHT)."""
+    weight = np.where(y == 1, 1.0, NEGATIVE_WEIGHT)
+    prior = np.average(y, weights=weight)
+    base = float(np.log(prior / (1 - prior)))
+    z = np.full(len(y), base)
+    trees: list[Node] = []
+    rows = np.arange(len(y))
+    for _ in range(TREE_ROUNDS):
+        p = 1.0 / (1.0 + np.exp(-z))
+        g, h = weight * (p - y), weight * p * (1 - p)
+        tree = _grow(x, g, h, rows, TREE_DEPTH)
+        trees.append(tree)
+        z += np.array([_score(tree, row) for row in x])
+    return base, trees
+
+
+def predict_trees(base: float, trees: list[Node], x: np.ndarray) -> np.ndarray:
+    z = base + np.array([sum(_score(tree, row) for tree in trees) for row in x])
+    return 1.0 / (1.0 + np.exp(-np.clip(z, -30, 30)))
+
+
+def _named(node: Node, names: list[str]) -> TreeNode:
+    if isinstance(node, tuple):
+        column, split, below, above = node
+        return [names[column], round(split, 6), _named(below, names), _named(above, names)]
+    return round(node, 6)
+
+
 def fold_of(domain: str) -> int:
     return int(hashlib.sha1(domain.encode()).hexdigest(), 16) % FOLDS
 
@@ -92,9 +187,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--eval-dir", type=Path, default=REPO.parent / "shared" / "eval")
     parser.add_argument("--cache", type=Path, help="pickle of the extraction (bench/page_kinds)")
-    parser.add_argument("--min-articles", type=float, default=0.981)
+    # 700 of 711 out of fold, as many as the rules and the logistic model kept in sample before
+    # the trees: every article the model empties costs body F1, and on new sites the model
+    # errs more often than out of fold (issue 13: "a real article is never emptied")
+    parser.add_argument("--min-articles", type=float, default=0.9845)
     parser.add_argument("--out", type=Path, default=MODEL_PATH)
     parser.add_argument("--without", default="", help="features to leave out, comma-separated")
+    parser.add_argument("--model", choices=("trees", "logistic"), default="trees")
     parser.add_argument("--dry-run", action="store_true", help="print, write nothing")
     args = parser.parse_args()
 
@@ -141,11 +240,15 @@ def main() -> None:
     out_of_fold = np.zeros(len(y))
     for fold in range(FOLDS):
         test = folds == fold
-        beta, means, scales = train(x[~test], y[~test])
-        out_of_fold[test] = predict(beta, means, scales, x[test])
+        if args.model == "trees":
+            base, trees = fit_trees(x[~test], y[~test])
+            out_of_fold[test] = predict_trees(base, trees, x[test])
+        else:
+            beta, means, scales = train(x[~test], y[~test])
+            out_of_fold[test] = predict(beta, means, scales, x[test])
     print(f"{'threshold':>9} {'articles kept':>16} {'listings leaked':>17}  (out of fold, by site)")
     chosen = 0.0
-    for threshold in np.round(np.arange(0.02, 0.62, 0.02), 2):
+    for threshold in np.round(np.arange(0.01, 0.61, 0.01), 2):
         keep = out_of_fold >= threshold
         articles = sure_articles + int((keep & (y == 1)).sum())
         leaked = sure_negatives + int((keep & (y == 0)).sum())
@@ -157,18 +260,27 @@ def main() -> None:
             f" {leaked:>7}/{totals['negative']} {leaked / totals['negative']:6.1%}"
         )
     print(f"threshold chosen: {chosen:.2f} (articles kept out of fold >= {args.min_articles:.1%})")
-    beta, means, scales = train(x, y)
-    model = PageKindModel(
-        intercept=float(beta[-1]),
-        weights={n: round(float(w), 6) for n, w in zip(names, beta[:-1], strict=True)},
-        means={n: round(float(m), 6) for n, m in zip(names, means, strict=True)},
-        scales={n: round(float(s), 6) for n, s in zip(names, scales, strict=True)},
-        threshold=chosen,
-    )
-    ranked = sorted(model.weights.items(), key=lambda kv: -abs(kv[1]))
-    print("weights (standardised):", ", ".join(f"{n} {w:+.2f}" for n, w in ranked))
+    model: AnyPageKindModel
+    if args.model == "trees":
+        base, trees = fit_trees(x, y)
+        model = BoostedTrees(
+            base=round(base, 6), trees=tuple(_named(t, names) for t in trees), threshold=chosen
+        )
+        print("signals the trees read:", ", ".join(sorted(model.features)))
+    else:
+        beta, means, scales = train(x, y)
+        model = PageKindModel(
+            intercept=float(beta[-1]),
+            weights={n: round(float(w), 6) for n, w in zip(names, beta[:-1], strict=True)},
+            means={n: round(float(m), 6) for n, m in zip(names, means, strict=True)},
+            scales={n: round(float(s), 6) for n, s in zip(names, scales, strict=True)},
+            threshold=chosen,
+        )
+        ranked = sorted(model.weights.items(), key=lambda kv: -abs(kv[1]))
+        print("weights (standardised):", ", ".join(f"{n} {w:+.2f}" for n, w in ranked))
     if not args.dry_run:
-        args.out.write_text(json.dumps(model.to_json(), indent=2) + "\n", encoding="utf-8")
+        indent = None if args.model == "trees" else 2  # a hundred trees: one line
+        args.out.write_text(json.dumps(model.to_json(), indent=indent) + "\n", encoding="utf-8")
         print(f"wrote {args.out.relative_to(REPO) if args.out.is_relative_to(REPO) else args.out}")
 
 

@@ -201,6 +201,15 @@ def test_a_menu_of_short_links_is_not_a_listing() -> None:
     assert classify(page(f"<ul>{menu}</ul>" + article_body())).kind == "article"
 
 
+def test_a_layout_that_has_a_sidebar_is_not_the_sidebar() -> None:
+    # the main column's wrapper says what it holds (``has-sidebar``), not what it is
+    cards = "".join(teaser(n) for n in range(8))
+    wrapped = f'<div class="layout has-sidebar"><div class="stack">{cards}</div></div>'
+    assert classify(page("<h1>Actualités</h1>" + wrapped)).kind == "listing"
+    sidebar = f'<div class="layout sidebar"><div class="stack">{cards}</div></div>'
+    assert classify(page(article_body() + sidebar)).kind == "article"
+
+
 def test_pagination_from_rel_next_or_page_numbers() -> None:
     with_rel = parse_html('<html><head><link rel="next" href="/p/2"></head><body></body></html>')
     numbers = "".join(f'<li><a href="/page/{n}">{n}</a></li>' for n in range(1, 5))

@@ -12,8 +12,20 @@ from etl.clean.classify import Classification, classify_page
 from etl.clean.cleaner import clean_page
 from etl.clean.extract import extract_lines
 from etl.clean.metadata import extract_metadata
-from etl.clean.page_features import count_prices, page_features, shows_entries, titled_links
-from etl.clean.page_model import MODEL_PATH, PageKindModel, load_model, model_from_json
+from etl.clean.page_features import (
+    count_prices,
+    page_features,
+    plain_prose_chars,
+    shows_entries,
+    titled_links,
+)
+from etl.clean.page_model import (
+    MODEL_PATH,
+    BoostedTrees,
+    PageKindModel,
+    load_model,
+    model_from_json,
+)
 from etl.clean.parse import parse_html
 
 SEO_TEXT = (
@@ -110,6 +122,7 @@ def test_a_page_without_entries_never_reaches_the_model() -> None:
     brief = (
         "<html><body><article><h1>Brief</h1><p>" + SEO_TEXT + "</p>"
         '<p><a href="/a/other-story-about-the-race">An other story about the race</a></p>'
+        '<p><a href="/a/a-third-story-about-the-race">A third story about the race</a></p>'
         "</article></body></html>"
     )
     result = classify(brief, "https://x.example/a/1")
@@ -120,8 +133,21 @@ def test_a_page_without_entries_never_reaches_the_model() -> None:
 def test_entries_are_teaser_blocks_titled_links_or_prices() -> None:
     none = dict.fromkeys(("teaser_blocks", "titled_links", "prices"), 0.0)
     assert not shows_entries(none)
+    assert not shows_entries({**none, "titled_links": math.log1p(2)})  # a brief's related links
     for name in none:
-        assert shows_entries({**none, name: math.log1p(6)})
+        assert shows_entries({**none, name: math.log1p(3)})
+
+
+def test_plain_prose_is_long_paragraphs_without_links_outside_the_chrome() -> None:
+    excerpt = '<p><a href="/a/one">A linked title</a> and a short excerpt of the story.</p>'
+    tree = tree_of(
+        f"<html><body><main><p>{SEO_TEXT}</p>{excerpt * 5}<p>Too short to be prose.</p></main>"
+        f'<footer><p>{SEO_TEXT}</p></footer><div class="sidebar"><p>{SEO_TEXT}</p></div>'
+        "</body></html>"
+    )
+    assert plain_prose_chars(tree) == len(SEO_TEXT)
+    # a teaser's excerpt with its linked title in the same paragraph is no prose of the page's
+    assert plain_prose_chars(tree_of(f"<body>{excerpt.replace('short', SEO_TEXT)}</body>")) == 0
 
 
 def test_the_shipped_model_weighs_exactly_the_signals_the_page_gives() -> None:
@@ -138,8 +164,11 @@ def test_the_shipped_model_weighs_exactly_the_signals_the_page_gives() -> None:
         full_paragraphs=0,
         pager=False,
     )
-    assert set(model.weights) <= set(features)
-    assert set(model.weights) == set(model.means) == set(model.scales)
+    if isinstance(model, BoostedTrees):
+        assert model.features <= set(features)
+    else:
+        assert set(model.weights) <= set(features)
+        assert set(model.weights) == set(model.means) == set(model.scales)
     assert 0.0 < model.threshold < 0.5
 
 
@@ -162,9 +191,41 @@ def test_probability_follows_the_weights() -> None:
     assert model.article_probability({"slug_words": -100.0}) == 0.0
 
 
+def test_boosted_trees_add_the_scores_of_the_leaves_the_page_reaches() -> None:
+    # prices count against an article only on a page that declares no date
+    tree = ["declared_date", 0.5, ["prices", 1.0, 0.5, -3.0], 1.0]
+    model = BoostedTrees(base=0.0, trees=(tree, ["slug_words", 2.0, -0.5, 0.5]), threshold=0.2)
+    assert model.features == {"declared_date", "prices", "slug_words"}
+    shop = {"declared_date": 0.0, "prices": 2.0, "slug_words": 1.0}
+    assert model.article_probability(shop) == 1.0 / (1.0 + math.exp(3.5))
+    dated = {**shop, "declared_date": 1.0, "slug_words": 4.0}
+    assert model.article_probability(dated) == 1.0 / (1.0 + math.exp(-1.5))
+    assert model_from_json(json.loads(json.dumps(model.to_json()))) == model
+
+
 def test_the_kind_is_a_counted_step_of_the_cleaning_chain() -> None:
     cleaned = clean_page(product_grid(12), "https://shop.example/charcoal-barbecues/")
     assert cleaned.kind != "article"
     assert cleaned.removed[f"classify:{cleaned.kind}"] == 1
     assert cleaned.removed["classify:page-kind-model"] == 1
     assert cleaned.text == ""
+
+
+def test_a_declared_collection_is_never_sure_to_be_an_article() -> None:
+    # og:type article and eight long paragraphs: sure, the model never sees it...
+    paragraphs = "".join(f"<p>{SEO_TEXT} {SEO_TEXT} Recipe {n}.</p>" for n in range(8))
+    cards = "".join(
+        f'<li class="card"><a href="/r/sauce-{n}"><h3>Slow-cooked tomato sauce number {n}</h3></a>'
+        "<p>A sauce for every pasta.</p></li>"
+        for n in range(6)
+    )
+    head = '<meta property="og:type" content="article">'
+    html = (
+        f"<html><head>{head}</head><body><main><h1>Sauces</h1>{paragraphs}<ul>{cards}</ul>"
+        "</main></body></html>"
+    )
+    url = "https://x.example/tomato-sauce-recipes"
+    assert classify(html, url, model=None).features is None
+    # ... unless the page declares itself a collection too (a recipe collection often does)
+    ld = '<script type="application/ld+json">{"@type": "CollectionPage", "name": "Sauces"}</script>'
+    assert classify(html.replace(head, head + ld), url, model=None).features is not None

@@ -37,7 +37,7 @@ from etl.clean.listing import (
 )
 from etl.clean.metadata import normalize_space
 from etl.clean.page_features import page_features, shows_entries
-from etl.clean.page_model import PageKindModel, load_model
+from etl.clean.page_model import AnyPageKindModel, load_model
 from etl.clean.records import PageKind, PageMetadata, Teaser
 
 #: Containers whose teasers are site furniture (menus, footers, sidebars), not a listing.
@@ -91,6 +91,7 @@ DOUBT_TEASER_SHARE = 0.3
 MIN_GALLERY_CAPTIONS = 4
 
 _LISTING_LD_TYPES = frozenset({"collectionpage", "itemlist", "searchresultspage", "website"})
+_COLLECTION_LD_TYPES = frozenset({"collectionpage", "searchresultspage"})
 _ARTICLE_LD_TYPES = frozenset(
     {"article", "newsarticle", "blogposting", "reportagenewsarticle", "analysisnewsarticle",
      "opinionnewsarticle", "liveblogposting"}
@@ -336,7 +337,7 @@ def classify_page(
     lines: list[str],
     url: str,
     *,
-    model: PageKindModel | Literal["shipped"] | None = "shipped",
+    model: AnyPageKindModel | Literal["shipped"] | None = "shipped",
 ) -> Classification:
     """Decide the kind of a page from its tree, its metadata and its extracted lines.
 
@@ -360,7 +361,14 @@ def classify_page(
     full_paragraphs = sum(
         1 for line in lines if len(line) >= FULL_PARAGRAPH_CHARS and not line.endswith(("...", "…"))
     )
-    sure_article = declared_article and full_paragraphs >= SURE_ARTICLE_PARAGRAPHS
+    # ... unless it also declares a collection (JSON-LD ``CollectionPage``: a recipe
+    # collection's og:type is article on many sites); ``ItemList`` does not count, listicles
+    # declare one
+    sure_article = (
+        declared_article
+        and not meta.ld_types & _COLLECTION_LD_TYPES
+        and full_paragraphs >= SURE_ARTICLE_PARAGRAPHS
+    )
     groups = [] if sure_article else find_teaser_groups(tree)
     text_chars = sum(len(line) for line in lines)
     caption_keys = {line_key(c) for c in captions}

@@ -50,6 +50,11 @@ _CHROME_CLASS_RE = re.compile(
     r"masthead|sidebar|cookie|consent|modal|popup|dropdown)(?:$|[\s_-])",
     re.I,
 )
+#: Class tokens that state what an element holds or how it is laid out (``has-sidebar``,
+#: ``with-footer``), not what it is: the layout wrapper of a page's main column says
+#: ``has-sidebar`` on many themes, and its teasers were taken for a sidebar's (wcxb-dev: one
+#: listing more found, no article lost).
+_MODIFIER_PREFIXES = ("has-", "has_", "with-", "with_", "no-", "no_")
 _DIGITS_RE = re.compile(r"\d+")
 #: Parents worth grouping the children of: ancestors of a link that could be an entry's (a
 #: title-long text or a picture), with two children at least. One libxml2 pass; about half as
@@ -94,7 +99,8 @@ def _signature(element: HtmlElement) -> tuple[str, str]:
 
 @lru_cache(maxsize=4096)
 def _chrome_names(names: str) -> bool:
-    return bool(_CHROME_CLASS_RE.search(names))
+    tokens = [token for token in names.split() if not token.lower().startswith(_MODIFIER_PREFIXES)]
+    return bool(_CHROME_CLASS_RE.search(" ".join(tokens)))
 
 
 def _is_chrome(element: HtmlElement) -> bool:
