@@ -2,6 +2,7 @@
 what a user could write instead.
 
     python bench/pipeline.py [--articles 2000] [--database-url URL] [--workers N]
+                             [--flow-only] [--timeline]
 
 Serves the English and French sample sites (``--articles`` each) on 127.0.0.1 and, in the same
 run, each into a scratch database of its own:
@@ -16,11 +17,27 @@ run, each into a scratch database of its own:
   ``trafilatura.extract`` and inserting with ``executemany``), one process per site, both
   sites at once: naive, and with the URLs canonicalised in ``process_links``.
 
-For each: pages fetched, pages/s, texts stored and stored/s, and coverage against the sites'
-truth (articles and galleries found, by URL identity: the naive spider's variants of one page
-count once). Peak memory is each process's own (``crawler.process_memory``: VmHWM), polled
-while it lives, per kind of process. Baselines of the same run: a plain threaded HTTP client
-fetching every page the crawler stored, and ``trafilatura.extract`` alone on 400 stored pages.
+For each: pages (responses stored by Pitboard, requests answered for a DIY spider), pages/s,
+texts (rows stored: Pitboard's articles and galleries, a DIY spider's rows) and texts/s, and
+coverage against the sites' truth: the distinct articles and galleries found, by URL identity,
+so the naive spider's tracking-parameter and slash variants of one page count once.
+**articles/s** is that coverage per wall second: (articles found + galleries found) / seconds.
+It is issue 17's measure: texts/s would credit the naive spider for storing one article under
+several URLs. The summary gives Pitboard's articles/s against each DIY spider's (the issue asks
+for 3x the naive one and 2x the canonicalising one), and texts/s beside them.
+
+CPU seconds are counted per kind of process while each way runs (``ProcessUse``, polled every
+0.1 s): the spiders, the cleaning workers, Prefect's temporary server, PostgreSQL (every process
+of the server, so another job's queries would count too), and this process, split into the
+sample sites' request threads (each timed by ``time.thread_time``) and the rest (the flow's own
+threads and the loader). The machine's own busy CPU seconds over the same span (``/proc/stat``)
+say how loaded it was: on this shared 2-core machine, other jobs take their share. Peak memory
+is each process's own (``crawler.process_memory``: VmHWM), per kind of process. Baselines of
+the same run: a plain threaded HTTP client fetching every page the crawler stored, and
+``trafilatura.extract`` alone on 400 stored pages.
+
+``--flow-only`` runs the flow alone (no ratios), ``--timeline`` adds its CPU by kind of process
+every 2 s: how well the stages overlap.
 """
 
 from __future__ import annotations
