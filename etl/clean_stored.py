@@ -408,13 +408,20 @@ class Workers(NamedTuple):
 
 @contextmanager
 def local_workers(workers: int | None = None) -> Iterator[Workers]:
-    """A local pool of ``workers`` cleaning processes (default: ``default_workers()``) for as
-    long as the block lasts; stopped at once when the block is left by an exception."""
+    """A local pool of ``workers`` cleaning processes (default: ``default_workers()``), started
+    at once, for as long as the block lasts; stopped at once when the block is left by an
+    exception."""
     count = default_workers() if workers is None else max(1, workers)
     others = set(active_children())
     executor = ProcessPoolExecutor(
         count, mp_context=get_context("spawn"), initializer=_worker_init, initargs=(os.getpid(),)
     )
+    # A spawned pool starts a process when work is submitted and none is idle: the first work
+    # of a flow run is its sites' profile samples, which every batch waits for, and starting
+    # the processes then (about 1 CPU s each: the interpreter and the cleaning code) put that
+    # on the critical path. Started now, they start while the spiders do.
+    for _ in range(count):
+        executor.submit(os.getpid)
     try:
         yield Workers(_pool_submitter(executor), _pool_sample_submitter(executor), count, True)
     except BaseException:

@@ -78,9 +78,11 @@ class ServedSites:
                 self.stop()
                 raise PortInUse(wanted, exc) from exc
             server.daemon_threads = True
-            port = server.server_address[1]
-            site.base_url = f"http://127.0.0.1:{port}"
-            site.cdn_url = f"http://localhost:{port}"
+            # Its own name: ``port`` stays what was asked, or the next site would want this
+            # one's port + 1 rather than a free one (a port another program may hold).
+            bound = server.server_address[1]
+            site.base_url = f"http://127.0.0.1:{bound}"
+            site.cdn_url = f"http://localhost:{bound}"
             thread = threading.Thread(
                 target=server.serve_forever, name=f"samplesite-{name}", daemon=True
             )

@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from datetime import UTC, datetime
-from multiprocessing import get_context
+from multiprocessing import active_children, get_context
 
 import pytest
 from sqlalchemy import text
@@ -25,6 +25,7 @@ from etl.clean_stored import (
     CleanRunStats,
     _parts,
     clean_stored_pages,
+    local_workers,
     sample_evidence,
     site_profile,
 )
@@ -207,3 +208,12 @@ def test_cleaning_of_a_crawl_that_stores_nothing_ends_with_it(engine: Engine) ->
     crawled.set()
     stats = clean_stored_pages(engine, ["sample-en"], workers=2, arriving=crawled)
     assert (stats.pages, stats.failed) == (0, 0)
+
+
+def test_a_shared_pool_starts_its_workers_before_it_is_given_work() -> None:
+    """A flow run's first work is its profile samples, which every batch waits for: the
+    workers' start (the interpreter, the cleaning code) must not wait for it."""
+    others = set(active_children())
+    with local_workers(2):
+        _wait_until(lambda: len(set(active_children()) - others) == 2, "both workers started")
+    assert set(active_children()) <= others

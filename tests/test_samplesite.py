@@ -403,3 +403,21 @@ def test_path_patterns_tell_articles_and_galleries_apart(sites) -> None:
             is_gallery = [bool(re.match(site.gallery_path_regex, p)) for p in paths]
             assert is_article == [truth.kind == "article" and truth.reachable] * 2, truth.path
             assert is_gallery == [truth.kind == "gallery"] * 2, truth.path
+
+
+def test_without_a_port_every_site_is_served_on_a_port_the_os_picks(monkeypatch) -> None:
+    """Not the first site's port + 1, which another program may hold (a flaky suite)."""
+    import samplesite.server as server
+
+    wanted: list[int] = []
+    real = server.ThreadingHTTPServer
+
+    def recording(address: tuple[str, int], handler: type) -> server.ThreadingHTTPServer:
+        wanted.append(address[1])
+        return real(address, handler)
+
+    monkeypatch.setattr(server, "ThreadingHTTPServer", recording)
+    with serve_sample_sites(articles=6) as served:
+        ports = {urlsplit(served.base_url(name)).port for name in served.sites}
+    assert wanted == [0] * len(served.sites)
+    assert len(ports) == len(served.sites)

@@ -159,6 +159,37 @@ def test_listing_teasers_are_kept_as_hints(engine: Engine) -> None:
     assert rows == [("http://a.test/story", "A story cut...")]
 
 
+def test_teasers_keep_every_character_and_a_listing_cleaned_again_updates_them(
+    engine: Engine,
+) -> None:
+    save(engine, [raw("http://a.test/news/")])
+    (page,) = next(iter_pages_to_clean(engine))
+    odd = 'Tab\there, a \\ backslash,\nnew line, \r and "quotes" \\N'
+    for title, excerpt, image in ((odd, "", None), ("Retitled", odd, "http://a.test/i.jpg")):
+        listing = CleanedPage(
+            url=page.url,
+            kind="listing",
+            teasers=[
+                Teaser("http://a.test/story", title, excerpt, image),
+                Teaser("http://a.test/other", "Other", "", None),
+            ],
+        )
+        load(engine, [CleanedRecord(page.id, page.site, page.url, listing)])
+        with engine.connect() as conn:
+            rows = conn.execute(
+                select(
+                    ListingTeaserRow.target_url,
+                    ListingTeaserRow.title,
+                    ListingTeaserRow.excerpt,
+                    ListingTeaserRow.image,
+                ).order_by(ListingTeaserRow.id)
+            ).all()
+        assert rows == [
+            ("http://a.test/story", title, excerpt, image),
+            ("http://a.test/other", "Other", "", None),
+        ]
+
+
 def test_canonical_link_on_the_same_site_names_the_article(engine: Engine) -> None:
     save(engine, [raw("http://a.test/amp/1")])
     (page,) = next(iter_pages_to_clean(engine))
