@@ -123,46 +123,48 @@ def test_pitboard_clean_cleans_on_the_dask_cluster_when_one_is_configured(
     assert _clean_batch_task_runs(expected=before + 1) > before
 
 
-def test_pitboard_clean_on_dask_without_a_prefect_server_says_what_to_set(
-    database_url: str,
-    engine: Engine,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
-) -> None:
-    from prefect.settings import PREFECT_API_URL, temporary_settings
-
-    from flows.cli import main
-
-    store_pages(engine, 3)
-    monkeypatch.setenv("PITBOARD_DASK_ADDRESS", "local:2")
-    with temporary_settings(restore_defaults={PREFECT_API_URL}):
-        assert main(["--database-url", database_url, "clean"]) == 2
-    lines = [line for line in capsys.readouterr().err.splitlines() if line.strip()]
-    assert len(lines) == 1, lines
-    assert "PREFECT_API_URL" in lines[0] and "--workers N" in lines[0]
-    with engine.connect() as conn:  # nothing was cleaned: the pages still wait
-        assert conn.scalar(text("SELECT count(*) FROM articles")) == 0
+# The discard port: nothing answers there. With a server address set, the Prefect check passes
+# and nothing is ever sent to it; the scheduler's connect timeout is cut to 2 s.
+_NO_SERVER = ("local:2", {"restore_defaults": {"PREFECT_API_URL"}}, "PREFECT_API_URL")
+_NO_SCHEDULER = (
+    "tcp://127.0.0.1:9",
+    {"updates": {"PREFECT_API_URL": "http://127.0.0.1:9/api"}},
+    "tcp://127.0.0.1:9",
+)
 
 
-def test_pitboard_clean_on_an_unreachable_dask_scheduler_says_what_to_check(
+@pytest.mark.parametrize(
+    ("address", "settings", "named"), [_NO_SERVER, _NO_SCHEDULER], ids=["no-server", "no-scheduler"]
+)
+def test_pitboard_clean_on_dask_it_cannot_use_says_what_to_fix_and_cleans_nothing(
+    address: str,
+    settings: dict[str, Any],
+    named: str,
     database_url: str,
     engine: Engine,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     import dask.config
-    from prefect.settings import PREFECT_API_URL, temporary_settings
+    import prefect.settings
+    from prefect.settings import temporary_settings
 
     from flows.cli import main
 
+    def setting(name: str) -> Any:
+        return getattr(prefect.settings, name)
+
     store_pages(engine, 3)
-    monkeypatch.setenv("PITBOARD_DASK_ADDRESS", "tcp://127.0.0.1:9")  # the discard port
-    # a server address is all the check before connecting needs: nothing is sent to it
+    monkeypatch.setenv("PITBOARD_DASK_ADDRESS", address)
+    updates = {setting(k): v for k, v in settings.get("updates", {}).items()}
+    defaults = {setting(k) for k in settings.get("restore_defaults", ())}
     with (
-        temporary_settings(updates={PREFECT_API_URL: "http://127.0.0.1:9/api"}),
+        temporary_settings(updates=updates, restore_defaults=defaults),
         dask.config.set({"distributed.comm.timeouts.connect": "2s"}),
     ):
         assert main(["--database-url", database_url, "clean"]) == 2
     lines = [line for line in capsys.readouterr().err.splitlines() if line.strip()]
     assert len(lines) == 1, lines
-    assert "tcp://127.0.0.1:9" in lines[0] and "--workers N" in lines[0]
+    assert named in lines[0] and "--workers N" in lines[0]
+    with engine.connect() as conn:  # nothing was cleaned: the pages still wait
+        assert conn.scalar(text("SELECT count(*) FROM articles")) == 0
