@@ -264,6 +264,24 @@ class Outcome:
         return (self.articles_found + self.galleries_found) / self.seconds
 
 
+def outcome(
+    name: str,
+    seconds: float,
+    pages: int,
+    urls: list[str],
+    truth: dict,
+    usage: tuple[dict[str, float], dict[str, float], list[tuple[float, dict[str, float]]]],
+    stages: list[tuple[str, float]] | None = None,
+) -> Outcome:
+    """An :class:`Outcome` from the stored texts' URLs and the process usage measured
+    (peak memory, CPU seconds, timeline), each text's URL judged against the truth."""
+    peaks, cpu, timeline = usage
+    articles, galleries = found(urls, truth["article"]), found(urls, truth["gallery"])
+    return Outcome(
+        name, seconds, pages, len(urls), articles, galleries, peaks, cpu, timeline, stages or []
+    )
+
+
 def truth_identities(served: ServedSites, kind: str) -> set[str]:
     return {
         identity
@@ -316,20 +334,16 @@ def in_series(
     pages = stored_pages(engine)
     clean = clean_stored_pages(engine, workers=workers)
     seconds = time.perf_counter() - started
-    peaks, cpu = use.stop()
-    timeline = use.timeline
+    usage = (*use.stop(), use.timeline)
     texts = pitboard_texts(engine)
     clean_only = clean.seconds - clean.load_seconds
-    return Outcome(
+    return outcome(
         "Pitboard in series (before)",
         seconds,
         pages,
-        len(texts),
-        found(texts, truth["article"]),
-        found(texts, truth["gallery"]),
-        peaks,
-        cpu,
-        timeline,
+        texts,
+        truth,
+        usage,
         [
             ("crawl (2 spiders one after the other)", pages / crawl_seconds),
             ("clean (classify, extract, rules)", clean.pages / clean_only),
@@ -348,19 +362,10 @@ def overlapped(served: ServedSites, db_url: str, engine: Engine, truth: dict) ->
     started = time.perf_counter()
     crawl_and_clean(sites=list(SITES), base_urls={s: served.base_url(s) for s in SITES})
     seconds = time.perf_counter() - started
-    peaks, cpu = use.stop()
-    timeline = use.timeline
+    usage = (*use.stop(), use.timeline)
     texts = pitboard_texts(engine)
-    return Outcome(
-        "Pitboard overlapped (the flow)",
-        seconds,
-        stored_pages(engine),
-        len(texts),
-        found(texts, truth["article"]),
-        found(texts, truth["gallery"]),
-        peaks,
-        cpu,
-        timeline,
+    return outcome(
+        "Pitboard overlapped (the flow)", seconds, stored_pages(engine), texts, truth, usage
     )
 
 
@@ -383,8 +388,7 @@ def diy(served: ServedSites, dsn: str, engine: Engine, canonical: bool, truth: d
     with ThreadPoolExecutor(len(SITES)) as pool:
         list(pool.map(one, SITES))
     seconds = time.perf_counter() - started
-    peaks, cpu = use.stop()
-    timeline = use.timeline
+    usage = (*use.stop(), use.timeline)
     with engine.connect() as conn:
         urls = [
             url
@@ -392,17 +396,8 @@ def diy(served: ServedSites, dsn: str, engine: Engine, canonical: bool, truth: d
             for url in conn.scalars(text(f"SELECT url FROM {table}_{site[-2:]}"))
         ]
     fetched = sum(1 for r in served.requests if r.path != "/robots.txt")
-    return Outcome(
-        f"DIY CrawlSpider{', URLs canonicalised' if canonical else ', naive'}",
-        seconds,
-        fetched,
-        len(urls),
-        found(urls, truth["article"]),
-        found(urls, truth["gallery"]),
-        peaks,
-        cpu,
-        timeline,
-    )
+    name = f"DIY CrawlSpider{', URLs canonicalised' if canonical else ', naive'}"
+    return outcome(name, seconds, fetched, urls, truth, usage)
 
 
 def main() -> int:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from concurrent.futures import ProcessPoolExecutor
 from datetime import UTC, datetime
 from multiprocessing import active_children, get_context
@@ -31,31 +31,15 @@ from etl.clean_stored import (
 )
 from etl.store.raw_pages import save_raw_pages
 from samplesite import build_sample_sites
+from tests.conftest import SAMPLE_SITES
 from tests.test_dask_cleaning import _forget_cleaning, _snapshot
 
 pytestmark = pytest.mark.db
 
 
 def _store_sample_sites(engine: Engine, articles: int = 40) -> int:
-    pages = []
-    now = datetime.now(UTC)
-    for name, site in build_sample_sites(articles).items():
-        for truth in site.truth():
-            path = truth.url.removeprefix(site.base_url)
-            response = site.render(path)
-            pages.append(
-                RawPage(
-                    name,
-                    truth.url,
-                    truth.url,
-                    response.status,
-                    response.headers,
-                    response.body,
-                    now,
-                )
-            )
-    with engine.begin() as conn:
-        save_raw_pages(conn, pages)
+    pages = _sample_pages(articles)
+    _store(engine, pages)
     return len(pages)
 
 
@@ -96,23 +80,17 @@ def test_a_batch_is_cut_into_one_part_per_worker_in_order() -> None:
     assert _parts(batch[:1], 2) == [[0]]  # type: ignore[arg-type]
 
 
-def _sample_en_pages(articles: int = 120) -> list[RawPage]:
-    site = build_sample_sites(articles)["sample-en"]
+def _sample_pages(articles: int, sites: Collection[str] = SAMPLE_SITES) -> list[RawPage]:
+    """Every page of the sample ``sites`` as fetched now, rendered without a server."""
     now = datetime.now(UTC)
     pages = []
-    for truth in site.truth():
-        response = site.render(truth.url.removeprefix(site.base_url))
-        pages.append(
-            RawPage(
-                "sample-en",
-                truth.url,
-                truth.url,
-                response.status,
-                response.headers,
-                response.body,
-                now,
-            )
-        )
+    for name, site in build_sample_sites(articles).items():
+        if name not in sites:
+            continue
+        for truth in site.truth():
+            response = site.render(truth.url.removeprefix(site.base_url))
+            fetched = (response.status, response.headers, response.body, now)
+            pages.append(RawPage(name, truth.url, truth.url, *fetched))
     return pages
 
 
@@ -136,7 +114,7 @@ def _wait_until(condition: Callable[[], bool], what: str, patience: float = 120.
 
 
 def test_cleaning_takes_pages_as_a_crawl_stores_them_and_misses_none(engine: Engine) -> None:
-    pages = _sample_en_pages()
+    pages = _sample_pages(120, sites=("sample-en",))
     first, rest = pages[:160], pages[160:]
     article = next(p for p in first if "/news/20" in p.url and p.status == 200)
     crawled = threading.Event()

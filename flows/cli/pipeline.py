@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from flows.cli.arguments import (
     check_bound,
@@ -40,7 +40,7 @@ from flows.cli.progress import on_terminal, progress_display
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection, Engine
 
-    from etl.clean_stored import CleanRunStats
+    from etl.clean_stored import CleanRunStats, Workers
     from flows.cli.common import Subparsers
     from flows.spider_process import LogLine
 
@@ -293,30 +293,22 @@ def _cleaned(site: str, stats: CleanRunStats, update: Callable[[int], None]) -> 
         log.info("%s: cleaned %d pages, %d new articles", site, stats.pages, stats.load.new)
 
 
-class _Cleaners(NamedTuple):
-    """Where ``pitboard clean`` cleans: local processes, or the Dask cluster's task runs."""
-
-    workers: int | None
-    submit: Callable[..., Any] | None = None
-    submit_sample: Callable[..., Any] | None = None
-
-
 @contextmanager
-def _cleaning_on(args: argparse.Namespace) -> Iterator[_Cleaners]:
-    """The Dask cluster of ``PITBOARD_DASK_ADDRESS`` when one is set (as the flows clean) and
-    ``--workers`` does not ask for local processes; else the local pool. Opened once for every
-    site of the command: a ``local:N`` cluster starts once."""
+def _dask_workers(args: argparse.Namespace) -> Iterator[Workers | None]:
+    """The flows' cleaning workers on the Dask cluster of ``PITBOARD_DASK_ADDRESS`` when one is
+    set and ``--workers`` does not ask for local processes, opened once for every site of the
+    command (a ``local:N`` cluster starts once); else None: each site's run cleans locally."""
     from etl.store.settings import load_settings
 
     address = load_settings().dask_address
     if not address or args.workers is not None:
-        yield _Cleaners(args.workers)
+        yield None
         return
-    from flows.cleaning import DaskNeedsPrefectServer, dask_submitter
+    from flows.cleaning import DaskNeedsPrefectServer, cleaning_workers
 
     with ExitStack() as stack:
         try:
-            dask = stack.enter_context(dask_submitter(address))
+            workers = stack.enter_context(cleaning_workers(address))
         except DaskNeedsPrefectServer as exc:
             raise UsageError(f"{exc}; or clean locally with --workers N") from None
         except (OSError, TimeoutError, ValueError) as exc:
@@ -324,15 +316,14 @@ def _cleaning_on(args: argparse.Namespace) -> Iterator[_Cleaners]:
                 f"cannot use the Dask cluster PITBOARD_DASK_ADDRESS={address!r}: {exc} "
                 "(check the address, or clean locally with --workers N)"
             ) from None
-        log.info("cleaning on the Dask cluster %s: %d worker threads", address, dask.threads)
-        yield _Cleaners(dask.threads, dask.submit, dask.submit_sample)
+        yield workers
 
 
 def _clean_site(
     engine: Engine,
     site: str,
     args: argparse.Namespace,
-    on: _Cleaners,
+    on: Workers | None,
     read: Callable[[Callable[[Connection], Any]], Any],
 ) -> CleanRunStats:
     """Clean one site's waiting pages (all of them with ``--all``) as a run of its own."""
@@ -349,10 +340,8 @@ def _clean_site(
                     engine,
                     [site],
                     everything=args.all,
-                    workers=on.workers,
-                    submit=on.submit,
-                    submit_sample=on.submit_sample,
                     progress=lambda s: _cleaned(site, s, update),
+                    **(on._asdict() if on is not None else {"workers": args.workers}),
                 )
         except Exception as exc:  # recorded, then reported by main as any other failure
             _finish_run(engine, run_id, "failed", {}, f"{type(exc).__name__}: {exc}")
@@ -393,7 +382,7 @@ def cmd_clean(args: argparse.Namespace) -> int:
     sites = read(lambda conn: sites_to_clean(conn, args.site, everything=args.all))
     total = CleanRunStats()
     if sites:  # a Dask cluster is not opened (nor a local one started) for nothing
-        with _cleaning_on(args) as on:
+        with _dask_workers(args) as on:
             for site in sites:
                 total.add(_clean_site(engine, site, args, on, read))
     print(format_clean_summary(total))
