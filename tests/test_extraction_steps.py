@@ -11,8 +11,11 @@ from etl.clean.cleaner import clean_page
 from etl.clean.extract import (
     extract_main_text,
     fast_is_doubtful,
+    fast_is_thin,
+    fast_lines,
     link_texts,
     page_running_chars,
+    page_text_chars,
     readability_lines,
 )
 from etl.clean.restructure import prepare_for_extraction
@@ -64,6 +67,46 @@ def test_fast_result_is_doubted_when_empty_or_much_shorter_than_the_page() -> No
     assert not fast_is_doubtful([PROSE], len(PROSE))
 
 
+def test_page_text_counts_what_the_body_shows_and_not_its_scripts() -> None:
+    tree = _page("<div>Twelve chars<br>and more</div><script>var x = 'hidden';</script>")
+    assert page_text_chars(tree) == len("Twelve chars") + len("and more")
+
+
+def test_a_short_fast_result_is_thin_only_beside_much_more_page_text() -> None:
+    assert fast_is_thin(500, 10_000)
+    assert not fast_is_thin(500, 2_000)  # a short page: the result holds a quarter of it
+    assert not fast_is_thin(5_000, 100_000)  # long enough whatever the page holds
+
+
+def test_the_fast_path_keeps_a_list_inside_a_table_cell() -> None:
+    """Recall mode: trafilatura's balanced fast mode drops lists in table cells."""
+    item = "First point of the list, a sentence of its own here."
+    tree = _page(
+        f"<article><h1>Title</h1>{_paragraphs(4)}"
+        f"<table><tr><td><ul><li>{item}</li></ul></td><td>x</td></tr></table></article>"
+    )
+    lines, _ = fast_lines(tree, None)
+    assert any(item in line for line in lines)
+
+
+def test_a_body_outside_paragraphs_is_recovered_when_the_fast_result_is_thin(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # no <p> at all: the running-text measure sees nothing, the page's whole text does
+    tree = _page("<div class='post'>" + "<br>".join(f"Lap {i}. {PROSE}" for i in range(20)))
+    assert page_running_chars(tree) == 0
+    monkeypatch.setattr(extract, "fast_lines", lambda tree, url: (["A short menu line"], ["p"]))
+    extracted = extract_main_text(tree, None)
+    assert extracted.method.startswith("fallback-")
+    assert sum(PROSE in line for line in extracted.lines) == 20
+
+
+def test_a_short_fast_result_on_a_short_page_is_kept(monkeypatch: pytest.MonkeyPatch) -> None:
+    tree = _page(f"<div>{PROSE}</div><div>Contact</div>")
+    monkeypatch.setattr(extract, "fast_lines", lambda tree, url: ([PROSE], ["p"]))
+    assert extract_main_text(tree, None).method == "fast"
+
+
 def test_a_good_fast_extraction_is_kept() -> None:
     tree = _page(f"<article><h1>Title</h1>{_paragraphs(4)}</article>")
     extracted = extract_main_text(tree, None)
@@ -108,6 +151,22 @@ def test_repeated_caption_leaves_repeated_headings_and_sentences() -> None:
     assert "2017 - A gallery" not in kept
     assert removed["repeated-caption"] == 2
     assert log == [("repeated-caption", "2017 - A gallery")] * 2
+
+
+def test_a_second_copy_of_the_body_is_removed_and_a_repeated_sentence_kept() -> None:
+    body = [f"Lap {i}. {PROSE}" for i in range(3)]
+    quote = "He said it was the hardest stint of his career."
+    lines = ["Title", *body, quote, "In the pits", *body[1:], "At the finish", quote]
+    kept, removed = apply_rules(lines, RuleContext())
+    # the repeated run went; the lone repeated sentence stays
+    assert kept == ["Title", *body, quote, "In the pits", "At the finish", quote]
+    assert removed["repeated-block"] == 2
+
+
+def test_a_repeated_run_of_short_lines_is_not_a_second_body() -> None:
+    lines = [PROSE, "Pros", "Fast", PROSE + " Again.", "Pros", "Fast"]
+    kept, removed = apply_rules(lines, RuleContext(), tags=["p", "head", "list"] * 2)
+    assert removed["repeated-block"] == 0 and kept.count("Pros") == 2
 
 
 @pytest.mark.parametrize(

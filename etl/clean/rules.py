@@ -167,6 +167,10 @@ _LIST_MARKER_RE = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+")
 
 #: Lines up to this length can be captions, labels, teaser titles; longer ones are prose.
 SHORT_LINE = 160
+#: A second copy of the text is a run of at least this many lines, each word for word an
+#: earlier line, one of them prose (longer than SHORT_LINE): a single repeated sentence is a
+#: pull quote or an FAQ's answer, a repeated run is the body rendered twice.
+MIN_REPEATED_RUN = 2
 #: Date and byline lines sit at the top or the bottom of the text, not between paragraphs.
 DATE_LINE_WINDOW = 3
 #: A related widget lists a handful of teasers after its label, no more.
@@ -427,6 +431,34 @@ def _trailing_link_list(lines: Sequence[str], ctx: RuleContext) -> list[bool]:
     return flags
 
 
+def _repeated_block(lines: Sequence[str], ctx: RuleContext) -> list[bool]:
+    """A second copy of a block of the text: the body rendered again for another screen size,
+    a tab's panel repeating the page, a print version appended (MIN_REPEATED_RUN).
+
+    Measured on wcxb-dev articles (709 with a truth): F1 0.9359 -> 0.9370, 0.34 -> 0.73
+    precision on the page that held its body three times; scrapinghub-dev unchanged.
+    """
+    seen: set[str] = set()
+    repeats = []
+    for line in lines:
+        repeats.append(line in seen)
+        seen.add(line)
+    flags = [False] * len(lines)
+    start = 0
+    while start < len(lines):
+        if not repeats[start]:
+            start += 1
+            continue
+        end = start
+        while end < len(lines) and repeats[end]:
+            end += 1
+        run = lines[start:end]
+        if len(run) >= MIN_REPEATED_RUN and any(len(line) > SHORT_LINE for line in run):
+            flags[start:end] = [True] * len(run)
+        start = end
+    return flags
+
+
 def _tag_list(lines: Sequence[str], i: int, ctx: RuleContext) -> bool:
     """A ``Tags:`` / ``Mots-clés :`` label, alone or with its comma-separated keywords."""
     if TAGS_LABEL_RE.match(lines[i]):
@@ -458,6 +490,7 @@ RULES: tuple[Rule, ...] = (
     Rule("date-line", _date_line),
     Rule("tag-list", _tag_list),
     Rule("trailing-link-list", marks=_trailing_link_list),
+    Rule("repeated-block", marks=_repeated_block),
     Rule("repeated-caption", _repeated_caption),
     Rule("site-recurring", _site_recurring),
 )
