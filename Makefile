@@ -21,7 +21,7 @@ demo: $(STAMP)
 	$(BIN)/pitboard demo
 
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest --durations=25  # the slowest tests, so CI logs show where its time goes
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
