@@ -20,8 +20,9 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/pitboard demo
 
+# --durations: the slowest tests, so that CI logs show where its time goes
 test: $(STAMP)
-	$(BIN)/python -m pytest --durations=25  # the slowest tests, so CI logs show where its time goes
+	$(BIN)/python -m pytest --durations=25
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

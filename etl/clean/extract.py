@@ -193,29 +193,31 @@ def extract_main_text(tree: HtmlElement, url: str | None) -> Extracted:
     """trafilatura's main text of the tree, block by block (the tree itself is not modified).
 
     The fast path (no fallbacks) is right on most pages and a third cheaper; when its result
-    is doubtful (:func:`fast_is_doubtful`, :func:`fast_is_thin`), trafilatura with its
-    fallbacks and readability-lxml both run, and the candidate with the most running text wins
-    (``method`` says which), so their cost is paid only on the pages that need them.
+    is doubtful (:func:`fast_is_doubtful`), trafilatura with its fallbacks and readability-lxml
+    both run, and the candidate with the most running text wins (``method`` says which), so
+    their cost is paid only on the pages that need them; when it is only thin
+    (:func:`fast_is_thin`), trafilatura's full extraction alone is tried.
     """
     lines, tags = fast_lines(tree, url)
     page_running = page_running_chars(tree)
     chars = sum(len(line) for line in lines)
     ceiling = MAX_GROWTH * max(page_running, chars, 1000)
-    candidates = [
-        ("fallback-trafilatura", lambda: _trafilatura_full(tree, url)),
-        ("fallback-readability", lambda: readability_lines(tree)),
-    ]
+    thin = False
     if not fast_is_doubtful(lines, page_running):
         if chars >= THIN_MAX_CHARS:
             return Extracted(lines, tags)  # most pages stop here, before the text is counted
         page_chars = page_text_chars(tree)
         if not fast_is_thin(chars, page_chars):
             return Extracted(lines, tags)
-        # the page's prose is outside <p> elements: the bound on a candidate is all its text;
-        # and only trafilatura's full extraction is tried, which won on every page it changed
-        # (readability's 44 ms a page bought nothing, and thin results are common on listings)
+        # the page's prose is outside <p> elements: the bound on a candidate is all its text
+        thin = True
         ceiling = max(ceiling, page_chars)
-        del candidates[1:]
+    candidates = [("fallback-trafilatura", lambda: _trafilatura_full(tree, url))]
+    if not thin:
+        # on a thin result only trafilatura's full extraction is tried: it won on every page
+        # it changed there, and readability's 44 ms a page bought nothing (thin results are
+        # common on listings)
+        candidates.append(("fallback-readability", lambda: readability_lines(tree)))
     best = Extracted(lines, tags)
     best_running = running_chars(lines)
     for method, run in candidates:

@@ -17,6 +17,8 @@ import re
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from itertools import groupby
+from operator import itemgetter
 
 from etl.clean.boilerplate import SiteProfile, line_key
 from etl.clean.dates import MONTHS, ZONES, parse_date
@@ -435,27 +437,20 @@ def _repeated_block(lines: Sequence[str], ctx: RuleContext) -> list[bool]:
     """A second copy of a block of the text: the body rendered again for another screen size,
     a tab's panel repeating the page, a print version appended (MIN_REPEATED_RUN).
 
-    Measured on wcxb-dev articles (709 with a truth): F1 0.9359 -> 0.9370, 0.34 -> 0.73
-    precision on the page that held its body three times; scrapinghub-dev unchanged.
+    Measured by cleaning wcxb-dev's articles (709 with a truth) with and without the rule,
+    scored by :mod:`etl.clean.evaluation`: F1 0.9359 -> 0.9370, precision 0.34 -> 0.73 on the
+    page that held its body three times; scrapinghub-dev unchanged.
     """
     seen: set[str] = set()
     repeats = []
     for line in lines:
         repeats.append(line in seen)
         seen.add(line)
-    flags = [False] * len(lines)
-    start = 0
-    while start < len(lines):
-        if not repeats[start]:
-            start += 1
-            continue
-        end = start
-        while end < len(lines) and repeats[end]:
-            end += 1
-        run = lines[start:end]
-        if len(run) >= MIN_REPEATED_RUN and any(len(line) > SHORT_LINE for line in run):
-            flags[start:end] = [True] * len(run)
-        start = end
+    flags: list[bool] = []
+    for repeated, group in groupby(zip(lines, repeats, strict=True), key=itemgetter(1)):
+        run = [line for line, _ in group]
+        drop = repeated and len(run) >= MIN_REPEATED_RUN and any(len(x) > SHORT_LINE for x in run)
+        flags.extend([drop] * len(run))
     return flags
 
 
