@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from datasketch import MinHash
 
-from etl.dedup import neardup
+from etl.dedup import neardup, permutations
 
 THRESHOLD = neardup.DEFAULT_THRESHOLD
 
@@ -232,3 +232,20 @@ def test_hashes_signatures_and_band_keys_are_bit_for_bit_unchanged(text: str) ->
         + np.asarray(keys, dtype="<i8").tobytes()
     )
     assert hashlib.sha256(data).hexdigest() == PINNED_DIGESTS[text]
+
+
+def test_the_written_out_permutations_are_datasketchs() -> None:
+    drawn = MinHash(num_perm=neardup.NUM_PERM, seed=neardup.SEED, scheme=neardup.SCHEME)
+    shipped = permutations.permutations()
+    assert shipped.dtype == drawn.permutations.dtype
+    assert (shipped == drawn.permutations).all()
+
+
+def test_computing_signatures_does_not_import_datasketch_or_scipy() -> None:
+    """Every cleaning worker and command computes signatures: scipy cost each ~0.6 CPU s."""
+    code = (
+        "import sys; from etl.dedup import neardup; neardup.signature('a b c d e f g h i j'); "
+        "print(' '.join(m for m in ('datasketch', 'scipy') if m in sys.modules))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == ""

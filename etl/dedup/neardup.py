@@ -4,9 +4,10 @@ A republished article keeps most of its sentences but may get another headline, 
 or a source footer; two different stories about the same race share drivers, teams and stock phrases
 but few runs of nine consecutive words. So a text is reduced to the set of its word 9-grams (after
 :func:`etl.dedup.fingerprint.normalize_text`'s folding, punctuation dropped), and the Jaccard
-similarity of two such sets is estimated from MinHash signatures (datasketch, ``NUM_PERM``
-permutations of the ``affine32`` scheme with a fixed seed, so a signature computed in one process or
-run compares with one computed in any other).
+similarity of two such sets is estimated from MinHash signatures (datasketch's ``NUM_PERM``
+permutations of the ``affine32`` scheme with a fixed seed, written out in
+:mod:`etl.dedup.permutations`, so a signature computed in one process or run compares with one
+computed in any other).
 
 To find candidates without comparing against every stored signature, each signature is cut into
 ``BANDS`` bands of ``ROWS`` values; two texts become candidates when any band is equal (the
@@ -32,15 +33,15 @@ from typing import Generic, TypeVar
 
 import numpy as np
 import numpy.typing as npt
-from datasketch import MinHash
 
+from etl.dedup import permutations
 from etl.store.settings import DEFAULT_NEAR_DUP_THRESHOLD, NEAR_DUP_THRESHOLD_ENV, load_settings
 
 # Changing any of these changes every stored signature or band key: a new Alembic revision
 # must then empty the index tables (and the loader re-index the articles).
-NUM_PERM = 128
-SEED = 1
-SCHEME = "affine32"
+NUM_PERM = permutations.NUM_PERM
+SEED = permutations.SEED
+SCHEME = permutations.SCHEME
 # Measured on the sample sites (10,000 articles): with 5-word shingles distinct reports of the
 # same race by the same template share up to 0.47 of their shingles and each text met ~9 LSH
 # candidates (growing with the corpus); with 9 words, at most 0.22 and 0.45 candidates, while
@@ -61,8 +62,8 @@ _WORD = re.compile(r"\w+")
 _EMPTY = np.uint32(0xFFFFFFFF)
 _POLY = np.uint64(0x9E3779B97F4A7C15)
 _BAND_SALT = np.arange(1, BANDS + 1, dtype=np.uint64) * np.uint64(0xD6E8FEB86659FD93)
-# The permutations depend only on (NUM_PERM, SEED, SCHEME): draw them once, share them.
-_PERMUTATIONS = MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME).permutations
+# datasketch's permutations for (NUM_PERM, SEED, SCHEME), as stored signatures were made with.
+_PERMUTATIONS = permutations.permutations()
 # The MurmurHash3 finalizer (fmix32 / fmix64 of Appleby's reference code): shift, multiplier,
 # shift, multiplier, shift. The affine32 scheme pre-mixes every input hash with fmix32.
 _FMIX_CONSTANTS = {
