@@ -20,7 +20,9 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from multiprocessing import active_children, get_context
+from multiprocessing import active_children, get_context, parent_process
+from multiprocessing.connection import wait
+from multiprocessing.context import BaseContext
 from multiprocessing.process import BaseProcess
 from typing import NamedTuple, Protocol
 
@@ -216,19 +218,32 @@ def iter_pages_to_clean(
             arriving.wait(poll_seconds)
 
 
-# How often a cleaning worker checks that the process it works for is still there.
-PARENT_CHECK_SECONDS = 0.5
+# What a cleaning worker needs imported before its first page, imported once in the fork server.
+_WORKER_MODULES = ["etl.clean_stored"]
 
 
-def _worker_init(parent: int) -> None:
+def _worker_context() -> BaseContext:
+    """How cleaning workers start: forked from multiprocessing's fork server, which imported
+    the cleaning code once (about 1 CPU s a process) and stays for later pools of this process
+    (``pitboard serve``'s next runs). Not forked from this process itself: it may hold threads
+    (Prefect, database pools) that a fork would copy mid-step."""
+    context = get_context("forkserver")
+    context.set_forkserver_preload(_WORKER_MODULES)
+    return context
+
+
+def _worker_init() -> None:
     """Set up a cleaning worker: interrupts are the parent's to handle (it stops the workers),
-    and a worker whose parent died (SIGKILL) exits within ``PARENT_CHECK_SECONDS`` instead of
-    finishing a batch nobody will load."""
+    and a worker whose parent died (SIGKILL) exits at once instead of finishing a batch nobody
+    will load. The parent's death is read from multiprocessing's sentinel of it, which a fork
+    server's child has too (its parent process is the fork server, not the pool's owner)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    parent = parent_process()
+    if parent is None:
+        return
 
     def watch() -> None:
-        while os.getppid() == parent:
-            time.sleep(PARENT_CHECK_SECONDS)
+        wait([parent.sentinel])
         os._exit(1)
 
     threading.Thread(target=watch, name="parent-watch", daemon=True).start()
@@ -319,12 +334,8 @@ def clean_stored_pages(
     def take(batch: list[RawPage]) -> None:
         nonlocal executor, submit, submit_sample
         if submit is None and workers > 1 and executor is None:
-            # spawn, not fork: the parent may hold threads (Prefect, DB pools).
             executor = ProcessPoolExecutor(
-                workers,
-                mp_context=get_context("spawn"),
-                initializer=_worker_init,
-                initargs=(os.getpid(),),
+                workers, mp_context=_worker_context(), initializer=_worker_init
             )
             submit = _pool_submitter(executor)
             submit_sample = _pool_sample_submitter(executor)
@@ -413,13 +424,11 @@ def local_workers(workers: int | None = None) -> Iterator[Workers]:
     exception."""
     count = default_workers() if workers is None else max(1, workers)
     others = set(active_children())
-    executor = ProcessPoolExecutor(
-        count, mp_context=get_context("spawn"), initializer=_worker_init, initargs=(os.getpid(),)
-    )
-    # A spawned pool starts a process when work is submitted and none is idle: the first work
-    # of a flow run is its sites' profile samples, which every batch waits for, and starting
-    # the processes then (about 1 CPU s each: the interpreter and the cleaning code) put that
-    # on the critical path. Started now, they start while the spiders do.
+    executor = ProcessPoolExecutor(count, mp_context=_worker_context(), initializer=_worker_init)
+    # A pool starts a process when work is submitted and none is idle: the first work of a
+    # flow run is its sites' profile samples, which every batch waits for, and starting the
+    # processes then (the fork server's first start imports the cleaning code: about 1 CPU s)
+    # put that on the critical path. Started now, they start while the spiders do.
     for _ in range(count):
         executor.submit(os.getpid)
     try:

@@ -9,12 +9,14 @@ pages while the cleaning runs in a thread, told the crawl ended by an event.
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from collections.abc import Callable, Collection
 from concurrent.futures import ProcessPoolExecutor
 from datetime import UTC, datetime
 from multiprocessing import active_children, get_context
+from pathlib import Path
 
 import pytest
 from sqlalchemy import text
@@ -195,3 +197,30 @@ def test_a_shared_pool_starts_its_workers_before_it_is_given_work() -> None:
     with local_workers(2):
         _wait_until(lambda: len(set(active_children()) - others) == 2, "both workers started")
     assert set(active_children()) <= others
+
+
+def test_pools_fork_their_workers_from_one_server_that_imported_the_cleaning_code() -> None:
+    """Each worker would otherwise import the cleaning code itself (about 1 CPU s); a
+    process that runs flow after flow (``pitboard serve``) starts every later pool's workers
+    from the same fork server."""
+    parents = []
+    for _ in range(2):
+        with local_workers(2) as workers:
+            futures = [workers.submit([], {}) for _ in range(4)]
+            assert all(f.result().records == [] for f in futures)
+            pids = {p.pid for p in active_children()}
+            parents.append({_parent_of(pid) for pid in pids} - {os.getpid()})
+    server = parents[0]
+    assert len(server) == 1 and parents[1] == server, "one fork server, shared by both pools"
+    (server_pid,) = server
+    assert "multiprocessing.forkserver" in _command_line(server_pid)
+    assert "'etl.clean_stored'" in _command_line(server_pid), "it preloads the cleaning code"
+
+
+def _parent_of(pid: int) -> int:
+    stat = Path(f"/proc/{pid}/stat").read_text()
+    return int(stat.rpartition(")")[2].split()[1])
+
+
+def _command_line(pid: int) -> str:
+    return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
