@@ -125,8 +125,10 @@ def clean_on_pool(engine: Engine, workers: int) -> CleanRunStats:
     with ProcessPoolExecutor(workers, mp_context=get_context("spawn")) as pool:
         list(pool.map(_warm, [1.0] * workers))
 
-        def submit(pages: Sequence[RawPage], profiles: Mapping[str, Any]) -> Future[BatchResult]:
-            return pool.submit(clean_batch, pages, profiles)
+        def submit(
+            pages: Sequence[RawPage], profiles: Mapping[str, Any], prepared: Mapping[Any, Any]
+        ) -> Future[BatchResult]:
+            return pool.submit(clean_batch, pages, profiles, prepared)
 
         def submit_sample(pages: Sequence[RawPage]) -> Future[Any]:
             return pool.submit(sample_evidence, pages)

@@ -29,11 +29,13 @@ from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from etl.clean.boilerplate import SiteProfile
-from etl.clean.cleaner import ProfileEvidence
+from etl.clean.cleaner import Prepared
 from etl.clean.records import RawPage
 from etl.clean_stored import (
     BatchResult,
     CleanRunStats,
+    PageVersion,
+    SampledPage,
     Workers,
     clean_batch,
     clean_stored_pages,
@@ -57,14 +59,16 @@ BATCH_SIZE = 200  # pages per batch: clean_stored_pages' unit of work
 # would cost more than cleaning them, and a cleaned batch is never wanted twice.
 @task(name="clean-batch", cache_policy=NO_CACHE, persist_result=False)
 def clean_batch_task(
-    pages: Sequence[RawPage], profiles: Mapping[str, SiteProfile | None]
+    pages: Sequence[RawPage],
+    profiles: Mapping[str, SiteProfile | None],
+    prepared: Mapping[PageVersion, Prepared] | None = None,
 ) -> BatchResult:
     """Clean one batch on whichever worker the task runner chose."""
-    return clean_batch(pages, profiles)
+    return clean_batch(pages, profiles, prepared)
 
 
 @task(name="profile-sample", cache_policy=NO_CACHE, persist_result=False)
-def profile_sample_task(pages: Sequence[RawPage]) -> list[ProfileEvidence]:
+def profile_sample_task(pages: Sequence[RawPage]) -> list[SampledPage]:
     """Clean part of a site's profile sample on whichever worker the task runner chose."""
     return sample_evidence(pages)
 
@@ -117,8 +121,13 @@ def dask_submitter(address: str, *, warm_up: bool = False) -> Iterator[DaskWorke
         )
     with dask_task_runner(address) as runner:
 
-        def submit(pages: Sequence[RawPage], profiles: Mapping[str, SiteProfile | None]) -> Any:
-            return runner.submit(clean_batch_task, {"pages": pages, "profiles": profiles})
+        def submit(
+            pages: Sequence[RawPage],
+            profiles: Mapping[str, SiteProfile | None],
+            prepared: Mapping[PageVersion, Prepared],
+        ) -> Any:
+            parameters = {"pages": pages, "profiles": profiles, "prepared": prepared}
+            return runner.submit(clean_batch_task, parameters)
 
         def submit_sample(pages: Sequence[RawPage]) -> Any:
             return runner.submit(profile_sample_task, {"pages": pages})

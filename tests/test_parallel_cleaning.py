@@ -14,6 +14,7 @@ import threading
 import time
 from collections.abc import Callable, Collection
 from concurrent.futures import ProcessPoolExecutor
+from dataclasses import replace
 from datetime import UTC, datetime
 from multiprocessing import active_children, get_context
 from pathlib import Path
@@ -22,11 +23,16 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
+import etl.clean_stored
+from etl.clean.boilerplate import line_key
+from etl.clean.cleaner import clean_page, finish_page, profile_evidence, profile_from_evidence
 from etl.clean.records import RawPage
 from etl.clean_stored import (
+    PROFILE_SAMPLE,
     CleanRunStats,
     _parts,
     clean_stored_pages,
+    is_cleanable,
     local_workers,
     sample_evidence,
     site_profile,
@@ -206,7 +212,7 @@ def test_pools_fork_their_workers_from_one_server_that_imported_the_cleaning_cod
     parents = []
     for _ in range(2):
         with local_workers(2) as workers:
-            futures = [workers.submit([], {}) for _ in range(4)]
+            futures = [workers.submit([], {}, {}) for _ in range(4)]
             assert all(f.result().records == [] for f in futures)
             pids = {p.pid for p in active_children()}
             parents.append({_parent_of(pid) for pid in pids} - {os.getpid()})
@@ -224,3 +230,50 @@ def _parent_of(pid: int) -> int:
 
 def _command_line(pid: int) -> str:
     return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+
+
+def test_a_sample_page_finished_from_its_preparation_is_the_page_cleaned_afresh() -> None:
+    """The profile sample's pages are cleaned with the profile from what their sampling
+    prepared: each must come out exactly as cleaning it from its body would give, and
+    finishing one must not change the preparation (it is finished twice: without the
+    profile for the evidence, then with it)."""
+    pages = [p for p in _sample_pages(30, ["sample-fr"]) if is_cleanable(p)]
+    sampled = sample_evidence(pages)
+    learned = profile_from_evidence("sample-fr", (evidence for evidence, _ in sampled))
+    # The sample sites' chrome is all taken by the generic rules: a recurring line is added,
+    # one that articles hold, so that the profile changes what they keep.
+    texts = [evidence[0] for evidence, _ in sampled if evidence[0]]
+    line = next(line for text in texts for line in text.split("\n")[1:] if len(line) < 300)
+    profile = replace(learned, recurring=frozenset({line_key(line)}))
+    kinds, changed = set(), 0
+    for page, (evidence, prepared) in zip(pages, sampled, strict=True):
+        afresh = clean_page(page.body, page.final_url, site_profile=profile)
+        assert finish_page(prepared, site_profile=profile) == afresh
+        assert finish_page(prepared, site_profile=profile) == afresh  # not changed by the first
+        assert evidence == profile_evidence(page.body, page.final_url)
+        kinds.add(afresh.kind)
+        changed += afresh != clean_page(page.body, page.final_url)
+    assert {"article", "listing", "gallery"} <= kinds
+    assert changed >= 1, "the profile changed some pages"
+
+
+def test_the_profile_sample_is_not_cleaned_twice(engine: Engine, monkeypatch) -> None:
+    stored = _store_sample_sites(engine, articles=30)
+    fresh: list[str] = []
+    original = etl.clean_stored.clean_page
+
+    def counting(body: bytes, url: str, **kwargs: object) -> object:
+        fresh.append(url)
+        return original(body, url, **kwargs)
+
+    monkeypatch.setattr(etl.clean_stored, "clean_page", counting)
+    stats = clean_stored_pages(engine, workers=1, batch_size=50)
+    assert stats.pages == stored and stats.failed == 0
+    sampled = sum(min(PROFILE_SAMPLE, n) for n in _pages_per_site(engine).values())
+    assert len(fresh) == stored - sampled, "every page cleaned from its body once, no more"
+
+
+def _pages_per_site(engine: Engine) -> dict[str, int]:
+    with engine.connect() as conn:
+        rows = conn.execute(text("SELECT site, count(*) FROM raw_pages GROUP BY site")).all()
+    return {site: count for site, count in rows}

@@ -17,8 +17,9 @@ its time and our rules recover more precision than they do, so cleaning stays fa
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from collections.abc import Iterable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from lxml.html import HtmlElement
@@ -83,7 +84,31 @@ def _base_page(url: str, meta: PageMetadata) -> CleanedPage:
     )
 
 
-def _clean(body: bytes | str, url: str, site_profile: SiteProfile | None) -> CleanedPage:
+@dataclass(slots=True)
+class Unruled:
+    """An article cleaned up to its line rules: everything a site's profile cannot change.
+
+    A profile sample's pages are cleaned without the profile to learn it, then with it: kept
+    in this form (small, picklable: no tree), the second cleaning runs the rules alone
+    (:func:`finish_page`). A page of any other kind is finished before the rules
+    (:func:`prepare_page` returns its :class:`CleanedPage`).
+    """
+
+    page: CleanedPage  # kind, metadata and the steps' counts so far
+    lines: list[str]
+    tags: list[str]
+    titles: tuple[str, ...]
+    link_keys: list[str]
+    description: str | None
+    declared_article: bool
+    doubt: str | None
+
+
+#: A page as :func:`prepare_page` leaves it: finished, or waiting for its rules.
+Prepared = CleanedPage | Unruled
+
+
+def _prepare(body: bytes | str, url: str) -> Prepared:
     tree = parse_html(body)
     if tree is None:
         return CleanedPage(url=url, kind="other")
@@ -126,20 +151,40 @@ def _clean(body: bytes | str, url: str, site_profile: SiteProfile | None) -> Cle
         return page
     if classification.kind == "other":
         return page
-
-    context = RuleContext(
+    return Unruled(
+        page=page,
+        lines=lines,
+        tags=extracted.tags,
         titles=tuple(t for t in (meta.title, meta.heading) if t),
-        link_keys=frozenset(keys),
-        link_key_list=tuple(keys),
-        profile=site_profile,
+        link_keys=keys,
         description=meta.description,
+        declared_article=declares_article(meta),
+        doubt=classification.doubt,
+    )
+
+
+def _finish(prepared: Unruled, site_profile: SiteProfile | None) -> CleanedPage:
+    lines = prepared.lines
+    # a copy: the same prepared page is finished without a profile, then with one
+    page = replace(
+        prepared.page,
+        metadata=replace(prepared.page.metadata),
+        removed=Counter(prepared.page.removed),
+    )
+    info = page.metadata
+    context = RuleContext(
+        titles=prepared.titles,
+        link_keys=frozenset(prepared.link_keys),
+        link_key_list=tuple(prepared.link_keys),
+        profile=site_profile,
+        description=prepared.description,
         language=info.language,
     )
-    kept, removed = apply_rules(lines, context, tags=extracted.tags)
+    kept, removed = apply_rules(lines, context, tags=prepared.tags)
     page.removed.update(removed)
-    if classification.doubt:  # kept as an article against some evidence: say so, keep the text
-        page.removed[classification.doubt] += 1
-    if kept and too_little_text(kept, declares_article(meta)) is not None:
+    if prepared.doubt:  # kept as an article against some evidence: say so, keep the text
+        page.removed[prepared.doubt] += 1
+    if kept and too_little_text(kept, prepared.declared_article) is not None:
         # Judged on its lines the page was an article; on what the rules left it is not.
         kept = []
         page.removed["classify:too-little-left"] += 1
@@ -148,7 +193,7 @@ def _clean(body: bytes | str, url: str, site_profile: SiteProfile | None) -> Cle
     if removed["credit-line"]:
         info.credit = first_credit(lines)
     if info.author is None:
-        info.author = author_from_text(lines, info, url, DATE_LINE_WINDOW)
+        info.author = author_from_text(lines, info, page.url, DATE_LINE_WINDOW)
     if kept:
         dateline = read_dateline(kept[0])
         if dateline is not None:
@@ -164,6 +209,28 @@ def _clean(body: bytes | str, url: str, site_profile: SiteProfile | None) -> Cle
     return page
 
 
+def prepare_page(body: bytes | str, url: str) -> Prepared:
+    """Everything of :func:`clean_page` that a site profile cannot change: a finished page,
+    or an article waiting for its rules. Never raises, as ``clean_page``."""
+    try:
+        return _prepare(body, url)
+    except Exception:  # a bug on one odd page must not sink the run; it is logged
+        log.exception("cleaning failed for %s", url)
+        return CleanedPage(url=url, kind="other")
+
+
+def finish_page(prepared: Prepared, *, site_profile: SiteProfile | None = None) -> CleanedPage:
+    """A prepared page cleaned to the end with ``site_profile`` (``prepared`` is not changed:
+    it may be finished again with another profile). Never raises, as ``clean_page``."""
+    if isinstance(prepared, CleanedPage):
+        return prepared
+    try:
+        return _finish(prepared, site_profile)
+    except Exception:  # a bug on one odd page must not sink the run; it is logged
+        log.exception("cleaning failed for %s", prepared.page.url)
+        return CleanedPage(url=prepared.page.url, kind="other")
+
+
 def clean_page(
     body: bytes | str, url: str, *, site_profile: SiteProfile | None = None
 ) -> CleanedPage:
@@ -172,11 +239,7 @@ def clean_page(
     Never raises: malformed HTML, binary garbage, an empty or huge body all give a page of
     kind ``other`` with empty text, so one bad response cannot stop a cleaning run.
     """
-    try:
-        return _clean(body, url, site_profile)
-    except Exception:  # a bug on one odd page must not sink the run; it is logged
-        log.exception("cleaning failed for %s", url)
-        return CleanedPage(url=url, kind="other")
+    return finish_page(prepare_page(body, url), site_profile=site_profile)
 
 
 # What one sample page tells its site's profile: its text (one line per paragraph), and the
@@ -190,7 +253,11 @@ def profile_evidence(body: bytes | str, url: str) -> ProfileEvidence:
     Apart from ``profile_from_evidence`` so that a sample can be cleaned in worker processes
     (``etl.clean_stored``): cleaning the sample costs about a third of a run's cleaning.
     """
-    cleaned = clean_page(body, url)
+    return evidence_of(clean_page(body, url))
+
+
+def evidence_of(cleaned: CleanedPage) -> ProfileEvidence:
+    """What a sample page cleaned without a profile tells its site's profile."""
     titles: list[str] = []
     if cleaned.metadata.title:
         titles.append(cleaned.metadata.title)
