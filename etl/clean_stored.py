@@ -220,18 +220,6 @@ def profile_sample(
     return ProfileSample(profile, prepared)
 
 
-def site_profile(
-    engine: Engine,
-    site: str,
-    sample: int = PROFILE_SAMPLE,
-    *,
-    submit: SubmitSample | None = None,
-    parts: int = 1,
-) -> SiteProfile | None:
-    """The profile of :func:`profile_sample` alone."""
-    return profile_sample(engine, site, sample, submit=submit, parts=parts).profile
-
-
 def iter_pages_to_clean(
     engine: Engine,
     sites: Sequence[str] | None = None,

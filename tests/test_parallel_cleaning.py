@@ -34,8 +34,8 @@ from etl.clean_stored import (
     clean_stored_pages,
     is_cleanable,
     local_workers,
+    profile_sample,
     sample_evidence,
-    site_profile,
 )
 from etl.store.raw_pages import save_raw_pages
 from samplesite import build_sample_sites
@@ -73,10 +73,10 @@ def test_a_profile_learned_in_parts_on_workers_is_the_one_learned_here(engine: E
     _store_sample_sites(engine)
     with ProcessPoolExecutor(2, mp_context=get_context("spawn")) as pool:
         for site in ("sample-en", "sample-fr"):
-            here = site_profile(engine, site)
-            parts = site_profile(
+            here = profile_sample(engine, site).profile
+            parts = profile_sample(
                 engine, site, submit=lambda pages: pool.submit(sample_evidence, pages), parts=4
-            )
+            ).profile
             assert here is not None and here.pages > 20 and here.known_titles
             assert parts == here
 
