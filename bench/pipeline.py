@@ -192,8 +192,6 @@ class ProcessUse(threading.Thread):
                 continue
             kind = next((k for mark, k in self.KINDS if mark.encode() in command), "other")
             seen.append((pid, kind))
-            if kind not in ("other", "Prefect server"):
-                self.peaks[kind] = max(self.peaks.get(kind, 0.0), peak_rss_mib(pid) or 0.0)
         for pid, kind in seen:
             used = cpu_seconds(pid)
             if used is None:
@@ -203,6 +201,11 @@ class ProcessUse(threading.Thread):
             if first:
                 self._first[pid] = used
             self._last[pid] = used
+            # A process that only idled through this way is not its memory: the fork server
+            # of an earlier way's cleaning workers stays, as it does in pitboard serve.
+            working = pid not in self._first or used > self._first[pid]
+            if working and kind not in ("other", "postgres", "Prefect server"):
+                self.peaks[kind] = max(self.peaks.get(kind, 0.0), peak_rss_mib(pid) or 0.0)
 
     def start(self) -> None:
         self._poll(first=True)
