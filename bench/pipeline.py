@@ -160,7 +160,7 @@ class ProcessUse(threading.Thread):
         ("runspider", "DIY spider"),
         ("scrapy crawl", "crawler"),
         ("spawn_main", "cleaning worker"),
-        # the local pool's workers, forked from it (etl.clean_stored._worker_context), and it
+        # the local pool's workers, forked from it (etl.clean_stored.worker_context), and it
         ("multiprocessing.forkserver", "cleaning worker"),
         ("prefect", "Prefect server"),
         ("uvicorn", "Prefect server"),

@@ -37,7 +37,6 @@ import uuid
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from contextlib import nullcontext
-from multiprocessing import get_context
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -60,6 +59,7 @@ from etl.clean_stored import (
     clean_batch,
     clean_stored_pages,
     sample_evidence,
+    worker_context,
 )
 from etl.store.forget import forget_cleaning
 from etl.store.models import ArticleRow, RawPageRow
@@ -120,9 +120,10 @@ def _warm(seconds: float) -> None:
 
 
 def clean_on_pool(engine: Engine, workers: int) -> CleanRunStats:
-    """The local pool as ``clean_stored_pages`` starts it (spawn), started and warmed first."""
+    """The local pool as ``clean_stored_pages`` starts it (forked from the fork server that
+    imported the cleaning code), started and warmed first."""
     clean_from_empty(engine)
-    with ProcessPoolExecutor(workers, mp_context=get_context("spawn")) as pool:
+    with ProcessPoolExecutor(workers, mp_context=worker_context()) as pool:
         list(pool.map(_warm, [1.0] * workers))
 
         def submit(

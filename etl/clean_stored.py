@@ -266,7 +266,7 @@ def iter_pages_to_clean(
 _WORKER_MODULES = ["etl.clean_stored"]
 
 
-def _worker_context() -> BaseContext:
+def worker_context() -> BaseContext:
     """How cleaning workers start: forked from multiprocessing's fork server, which imported
     the cleaning code once (about 1 CPU s a process) and stays for later pools of this process
     (``pitboard serve``'s next runs). Not forked from this process itself: it may hold threads
@@ -393,7 +393,7 @@ def clean_stored_pages(
         nonlocal executor, submit, submit_sample
         if submit is None and workers > 1 and executor is None:
             executor = ProcessPoolExecutor(
-                workers, mp_context=_worker_context(), initializer=_worker_init
+                workers, mp_context=worker_context(), initializer=_worker_init
             )
             submit = _pool_submitter(executor)
             submit_sample = _pool_sample_submitter(executor)
@@ -487,7 +487,7 @@ def local_workers(workers: int | None = None) -> Iterator[Workers]:
     exception."""
     count = default_workers() if workers is None else max(1, workers)
     others = set(active_children())
-    executor = ProcessPoolExecutor(count, mp_context=_worker_context(), initializer=_worker_init)
+    executor = ProcessPoolExecutor(count, mp_context=worker_context(), initializer=_worker_init)
     # A pool starts a process when work is submitted and none is idle: the first work of a
     # flow run is its sites' profile samples, which every batch waits for, and starting the
     # processes then (the fork server's first start imports the cleaning code: about 1 CPU s)
