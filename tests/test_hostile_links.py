@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 
+from etl.clean.cleaner import clean_page
 from etl.clean.records import CleanedPage, PageMetadata, RawPage, Teaser
 from etl.clean_stored import clean_stored_pages
 from etl.store.articles import CleanedRecord, load_cleaned
@@ -103,3 +104,19 @@ def test_pages_linking_everywhere_hostile_clean_and_load(engine: Engine) -> None
     assert stats.kinds == {"listing": 1, "article": 1}
     assert targets == {"http://a.test/news/ok", "http://[::1]:8080/news/a-1"}
     assert stats.load.invalid_urls >= len(HOSTILE)
+
+
+@pytest.mark.parametrize("hostile", HOSTILE)
+def test_an_undeclared_article_with_hostile_title_links_stays_an_article(hostile: str) -> None:
+    """The page-kind signals resolve every title-long link of a page that does not declare
+    itself an article: one link urljoin cannot parse made the whole page 'other'."""
+    report = "<p>" + "Toyota won the Six Hours of Spa after a late shower caught the field. " * 3
+    body = (
+        "<html><head><title>Spa report</title></head><body><article><h1>Spa report</h1>"
+        + (report + "</p>") * 6
+        + f'</article><aside><a href="{hostile}">Another story with a title long enough</a>'
+        + "</aside></body></html>"
+    )
+    cleaned = clean_page(body.encode(), "https://site.example/2024/05/spa-report")
+    assert cleaned.kind == "article"
+    assert cleaned.text.startswith("Toyota won the Six Hours of Spa")

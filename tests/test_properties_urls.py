@@ -8,11 +8,14 @@ URL) reach the same identity.
 
 from __future__ import annotations
 
+from urllib.parse import urljoin
+
 import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from scrapy import Request
 
+from etl.clean.listing import absolute_url
 from etl.dedup.urls import canonical_url, identity_of_canonical, normalize_url, url_identity
 
 pytestmark = pytest.mark.faults  # hostile input (issue 15)
@@ -130,3 +133,35 @@ def test_spider_and_loader_agree_on_every_url(url: str) -> None:
         return
     assert normalize_url(sent) == url_identity(url)
     assert url_identity(sent) == url_identity(canonical)
+
+
+BASES = [
+    "http://example.com/news/2024/story?page=2#top",
+    "https://Example.COM:8443/a/b/",
+    "http://user@example.com",
+    "http://[::1]:8080/x/y;p?q",
+    "http://example.com:99999/x",
+    "ftp://example.com/dir/",
+    "relative/path",
+]
+
+
+@many
+@given(
+    st.sampled_from(BASES),
+    st.lists(st.sampled_from(PIECES), max_size=14).map(lambda tail: "/" + "".join(tail)),
+)
+@example("http://example.com/a/b", "/x/../y?q#f")
+@example("http://example.com/a/b", "//other.example/x")
+def test_absolute_url_is_urljoin(base: str, href: str) -> None:
+    """Links starting with '/' are resolved on the page's origin and remembered across pages:
+    the same URL as urljoin gives, or the same ValueError."""
+    try:
+        expected: str | type[ValueError] = urljoin(base, href)
+    except ValueError:
+        expected = ValueError
+    try:
+        found: str | type[ValueError] = absolute_url(base, href)
+    except ValueError:
+        found = ValueError
+    assert found == expected

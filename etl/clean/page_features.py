@@ -23,12 +23,12 @@ from __future__ import annotations
 
 import math
 import re
-from urllib.parse import parse_qsl, urljoin, urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 from lxml import etree
 from lxml.html import HtmlElement
 
-from etl.clean.listing import in_chrome
+from etl.clean.listing import absolute_url, in_chrome
 from etl.clean.metadata import normalize_space
 from etl.clean.records import PageMetadata
 
@@ -93,8 +93,11 @@ def titled_links(tree: HtmlElement, url: str) -> int:
         if href in resolved:
             target = resolved[href]
         else:
-            target = urljoin(url, href).split("#", 1)[0]
-            if target == here or urlsplit(target).netloc != host:
+            try:
+                target = absolute_url(url, href).split("#", 1)[0]
+                if target == here or urlsplit(target).netloc != host:
+                    target = None
+            except ValueError:  # a hostile link (``http://[::1``) names no page of the site
                 target = None
             resolved[href] = target
         if target is None or target in targets:
