@@ -60,7 +60,13 @@ def guard(parent: int) -> None:
     me = os.getpid()
     known: dict[int, int] = {}
     while os.getppid() == parent:
-        known = {pid: start for pid, start in descendants(parent).items() if pid != me}
+        found = {pid: start for pid, start in descendants(parent).items() if pid != me}
+        if os.getppid() != parent:
+            # It died while /proc was read: its children were handed to another parent at
+            # that moment, so this reading misses them (all of them, or some); the previous
+            # one, taken while it lived, names what it left running.
+            break
+        known = found
         time.sleep(CHECK_SECONDS)
     left = {pid: start for pid, start in known.items() if _still(pid, start)}
     for pid in left:
